@@ -1,0 +1,185 @@
+"""Shared widgets, cached loaders and session keys — the only module of lib/ that imports streamlit."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+
+import streamlit as st
+
+from lib import auth, demo
+from lib.errors import RegisterError
+from lib.i18n import browser_lang, t
+from lib.register import Register, read_register
+from lib.store import DEFAULT_URL, Store, open_store, register_config
+from lib.store.base import ChangeSet
+
+# Session keys live here, behind helpers.
+LANG_KEY = "ui.lang"
+FLASH_KEY = "ui.flash"
+CACHE_TTL_S = 60
+
+
+def lang() -> str:
+    """The interface language of this session: chosen, else the browser's."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = browser_lang(st.context.locale)
+    return st.session_state[LANG_KEY]
+
+
+def tr(key: str, **values) -> str:
+    """Translate a text key into this session's language."""
+    return t(key, lang(), **values)
+
+
+def language_switch() -> None:
+    """The 中文 / English switch shown on every page."""
+    lang()
+    st.sidebar.segmented_control("语言 / Language", ["zh", "en"], key=LANG_KEY,
+                                 format_func=lambda code: "中文" if code == "zh" else "English")
+    if st.session_state.get(LANG_KEY) is None:  # clicking the chosen option again clears it
+        st.session_state[LANG_KEY] = "zh"
+
+
+def _secrets() -> dict:
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, KeyError, Exception):  # no secrets file is a normal local set-up
+        return {}
+
+
+def auth_configured() -> bool:
+    """True when `[auth]` is set, so people sign in with OIDC."""
+    return "auth" in _secrets()
+
+
+def current_user() -> auth.User | None:
+    """The signed-in user with their role; the local admin without `[auth]`; None if refused or signed out."""
+    if not auth_configured():
+        return auth.LOCAL_USER
+    if not st.user.is_logged_in:
+        return None
+    email = str(st.user.get("email") or "")
+    secrets = _secrets()
+    roles = dict(secrets.get("roles", {}))
+    role = auth.role_for(email, roles)
+    if role is None:
+        return None
+    return auth.User(email, str(st.user.get("name") or email), role)
+
+
+@st.cache_resource(show_spinner=False)
+def _open(url: str, endpoint: str | None, credentials_file: str | None, has_info: bool, lang: str) -> Store:
+    config = register_config(_secrets())
+    store = open_store(url, lang=lang, endpoint=endpoint, credentials_file=credentials_file,
+                       credentials_info=config["credentials_info"] if has_info else None)
+    if url == DEFAULT_URL and store.is_empty():
+        store.restore(demo.generate(200, lang=lang, today=now().date()))
+        store.set_demo(True)
+    store.ensure_layout(lang)
+    return store
+
+
+def store() -> Store:
+    """The register backend named by the configuration (opened once per process)."""
+    config = register_config(_secrets())
+    return _open(config["url"], config["endpoint"], config["credentials_file"], bool(config["credentials_info"]),
+                 config["lang"])
+
+
+@st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False)
+def _load(_store: Store, url: str) -> Register:
+    return read_register(_store.load())
+
+
+def register() -> Register:
+    """The whole register, read once and shared by every session for a short while."""
+    config = register_config(_secrets())
+    return _load(store(), config["url"])
+
+
+def refresh() -> None:
+    """Drop the cached register so the next read sees the latest data."""
+    _load.clear()
+
+
+def run_write(action: Callable[..., ChangeSet | None], *args, success: str | None = None, **kwargs):
+    """Run a lib write; on success clear the cache and say so, on a RegisterError show its message."""
+    try:
+        result = action(*args, **kwargs)
+    except RegisterError as e:
+        st.error(e.message(lang()))
+        return None
+    refresh()
+    if success:
+        st.session_state[FLASH_KEY] = success
+    return result if result is not None else True
+
+
+def flash() -> None:
+    """Show the message a write left for the next rerun."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message)
+
+
+def banners(reg: Register, user: auth.User) -> None:
+    """Local-mode and demo banners shown on every page."""
+    if not auth_configured():
+        st.warning(tr("common.local_mode"), icon="🔓")
+    if reg.raw.demo:
+        st.info(tr("common.demo_banner"), icon="🧪")
+
+
+def require_page(user: auth.User | None, action: str) -> auth.User:
+    """Stop the page unless the user's role allows it (pages opened by URL are refused too)."""
+    if user is None or not auth.can(user, action):
+        st.error(tr("common.page_refused"))
+        st.stop()
+    return user
+
+
+def sidebar(reg: Register, user: auth.User) -> None:
+    """Register source, last refresh, the refresh button and the signed-in user."""
+    with st.sidebar:
+        st.caption(tr("common.loaded_at", at=reg.loaded_at.strftime("%H:%M:%S")))
+        if st.button(tr("common.refresh"), key="ui.refresh", icon="🔄"):
+            refresh()
+            st.rerun()
+        st.caption(f"{user.label} · {auth.ROLE_LABELS[user.role][0 if lang() == 'zh' else 1]}")
+        if auth_configured() and st.button(tr("common.sign_out"), key="ui.sign_out"):
+            st.logout()
+
+
+def now() -> datetime:
+    """The current time, pinned by `REGISTER_NOW` in tests and demos."""
+    pinned = os.environ.get("REGISTER_NOW")
+    return datetime.fromisoformat(pinned) if pinned else datetime.now().replace(microsecond=0)
+
+
+def sign_in() -> None:
+    """The page people see before signing in, or when their account has no role."""
+    st.title("客户档案 · Customer Register")
+    if st.user.is_logged_in:
+        st.error(tr("common.refused_user", email=st.user.get("email", "")))
+        if st.button(tr("common.sign_out"), key="ui.sign_out_refused"):
+            st.logout()
+        return
+    st.write(tr("common.sign_in_prompt"))
+    providers = [k for k, v in dict(_secrets().get("auth", {})).items() if isinstance(v, dict)]
+    if st.button(tr("common.sign_in"), key="ui.sign_in", type="primary"):
+        st.login(providers[0]) if providers else st.login()
+
+
+def page_start(action: str = "view") -> tuple[Register, auth.User]:
+    """Common top of every page: refuse if not allowed, load the register, banners, sidebar."""
+    user = require_page(current_user(), action)
+    try:
+        reg = register()
+    except RegisterError as e:
+        st.error(e.message(lang()))
+        st.stop()
+    banners(reg, user)
+    sidebar(reg, user)
+    flash()
+    return reg, user
