@@ -16,6 +16,7 @@ from lib.store.base import ChangeSet
 
 # Session keys live here, behind helpers.
 LANG_KEY = "ui.lang"
+LANG_SWITCH_KEY = "ui.lang_switch"
 FLASH_KEY = "ui.flash"
 CACHE_TTL_S = 60
 
@@ -32,13 +33,17 @@ def tr(key: str, **values) -> str:
     return t(key, lang(), **values)
 
 
+def _switch_lang() -> None:
+    choice = st.session_state.get(LANG_SWITCH_KEY)
+    if choice:  # clicking the chosen option again clears the control; keep the language
+        st.session_state[LANG_KEY] = choice
+
+
 def language_switch() -> None:
     """The 中文 / English switch shown on every page."""
-    lang()
-    st.sidebar.segmented_control("语言 / Language", ["zh", "en"], key=LANG_KEY,
+    st.session_state[LANG_SWITCH_KEY] = lang()
+    st.sidebar.segmented_control("语言 / Language", ["zh", "en"], key=LANG_SWITCH_KEY, on_change=_switch_lang,
                                  format_func=lambda code: "中文" if code == "zh" else "English")
-    if st.session_state.get(LANG_KEY) is None:  # clicking the chosen option again clears it
-        st.session_state[LANG_KEY] = "zh"
 
 
 def _secrets() -> dict:

@@ -1,0 +1,574 @@
+"""Feedback logging, the complaint workflow (apologise, investigate, resolve in time, call back) and its metrics.
+
+Decisions this module fixes:
+- Only complaints enter the workflow (`WORKFLOW_TYPES`): they start `new`, get a due time from
+  `sla.hours` and an assignee (the customer's owner, else whoever logged it). Surveys, praise,
+  suggestions and inquiries are recorded as `closed` with no due time and no assignee, as the
+  demo data does: there is nothing to handle, so they never clutter the queue.
+- Open means not closed: a resolved complaint still waits for its call-back (回访), so it stays in
+  the queue (after every active item) until the follow-up CSAT is recorded and it is closed.
+- Overdue means active (new or in progress) and past its due time; a resolved item is never overdue.
+- Periods are half-open: `start <= received_at < end`.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lib import auth, schema
+from lib.auth import User
+from lib.errors import DuplicateIdError, PermissionDenied, RecordNotFound, ValidationError
+from lib.register import Register
+from lib.settings import Settings
+from lib.store.base import ChangeSet, Store
+
+TABLE = "feedback"
+WORKFLOW_TYPES = ("complaint",)
+STATUSES = ("new", "in_progress", "resolved", "closed")
+OPEN_STATUSES = ("new", "in_progress", "resolved")
+ACTIVE_STATUSES = ("new", "in_progress")
+REOPEN = {("resolved", "in_progress"), ("closed", "in_progress")}
+TRANSITIONS = {("new", "in_progress"), ("new", "resolved"), ("in_progress", "resolved"),
+               ("resolved", "closed"), *REOPEN}
+PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
+DEFAULT_PRIORITY = "medium"
+
+# Fields a person fills in when logging; the rest belong to the workflow.
+LOGGED_FIELDS = ("customer_id", "received_at", "type", "channel", "priority", "csat", "nps",
+                 "description", "assignee")
+SUMMARY_COLUMNS = ("responses", "csat_answers", "csat_pct", "nps_answers", "nps", "complaint_count",
+                   "median_hours_to_resolve", "within_sla_share", "open_count", "overdue_count")
+
+
+# ---- SLA -----------------------------------------------------------------------------------------
+
+def due_at(received_at: datetime, priority: str, settings: Settings) -> datetime:
+    """Return when a complaint of this priority must be resolved (`sla.hours` after it came in)."""
+    return received_at + timedelta(hours=_sla_hours(priority, settings))
+
+
+def _sla_hours(priority: str | None, settings: Settings) -> float:
+    """Hours allowed for a priority; a priority missing from the Settings tab keeps its default."""
+    priority = priority or DEFAULT_PRIORITY
+    return settings.sla_hours.get(priority) or Settings().sla_hours[priority]
+
+
+# ---- writes --------------------------------------------------------------------------------------
+
+def log_feedback(store: Store, register: Register, user: User, values: dict, lang: str,
+                 now: datetime | None = None) -> ChangeSet:
+    """Validate and save one piece of feedback; a complaint gets its due time and assignee."""
+    auth.require(user, "edit")
+    unknown = set(values) - set(LOGGED_FIELDS)
+    if unknown:
+        raise ValueError(f"log_feedback does not take {sorted(unknown)}; the workflow sets them")
+    now = _now(now)
+    kind = _choice(values.get("type"), "type", required=True)
+    channel = _choice(values.get("channel"), "channel")
+    priority = _choice(values.get("priority"), "priority")
+    csat = _score(values.get("csat"), "csat")
+    nps = _score(values.get("nps"), "nps")
+    description = _text(values.get("description"))
+    customer_id = _text(values.get("customer_id"))
+    received = _datetime(values.get("received_at"), "received_at") or now
+    if customer_id:
+        _customer(register, customer_id)
+    in_workflow = kind in WORKFLOW_TYPES
+    if in_workflow and not description:
+        raise _required("description")
+    record = {
+        "feedback_id": register.new_ids(TABLE)[0], "customer_id": customer_id, "received_at": received,
+        "type": kind, "channel": channel, "priority": priority, "csat": csat, "nps": nps,
+        "description": description, "assignee": "", "status": "closed", "due_at": None,
+    }
+    if in_workflow:
+        record["priority"] = priority or DEFAULT_PRIORITY
+        record["status"] = "new"
+        record["due_at"] = due_at(received, record["priority"], register.settings)
+        record["assignee"] = _initial_assignee(register, user, customer_id, _text(values.get("assignee")))
+    changes = ChangeSet(user.email, at=now)
+    changes.add(TABLE, record, action="create", lang=lang)
+    store.save(changes)
+    return changes
+
+
+def link_customer(store: Store, register: Register, user: User, feedback_id: str, customer_id: str,
+                  lang: str) -> ChangeSet:
+    """Link feedback logged without a customer to the customer it came from."""
+    auth.require(user, "edit")
+    item = _feedback(register, feedback_id, lang)
+    customer_id = _text(customer_id)
+    if not customer_id:
+        raise _required("customer_id")
+    _customer(register, customer_id)
+    if item["customer_id"]:
+        raise ValidationError(f"反馈 {feedback_id} 已关联客户 {item['customer_id']}，不能再关联其他客户。",
+                              f"Feedback {feedback_id} is already linked to customer {item['customer_id']}; "
+                              "it cannot be linked to another one.")
+    changes = ChangeSet(user.email)
+    changes.update(TABLE, feedback_id, "customer_id", item["customer_id"], customer_id, lang=lang)
+    store.save(changes)
+    return changes
+
+
+def change_status(store: Store, register: Register, user: User, feedback_id: str, to_status: str, lang: str, *,
+                  resolution: str | None = None, follow_up_csat=None, reason: str = "",
+                  now: datetime | None = None) -> ChangeSet:
+    """Move feedback along new → in progress → resolved → closed, or reopen it with a reason."""
+    auth.require(user, "work_own_complaints")
+    item = _feedback(register, feedback_id, lang)
+    _require_may_work_on(user, item, closing=to_status == "closed")
+    current = item["status"] or "new"   # an empty status cell typed by hand reads as new
+    if (current, to_status) not in TRANSITIONS:
+        raise ValidationError(
+            f"处理状态不能从「{_status_label(current, 'zh')}」改为「{_status_label(to_status, 'zh')}」。",
+            f"Status cannot move from {_status_label(current, 'en')} to {_status_label(to_status, 'en')}.")
+    now = _now(now)
+    reason = _text(reason)
+    changes = ChangeSet(user.email, at=now)
+
+    def update(field_key: str, new: Any) -> None:
+        changes.update(TABLE, feedback_id, field_key, item[field_key], new, reason=reason, lang=lang)
+
+    if (current, to_status) in REOPEN:
+        if not reason:
+            raise _required("reason")
+        update("status", to_status)
+        update("resolved_at", None)   # the audit row keeps the earlier resolution time
+    elif to_status == "resolved":
+        text = _text(resolution)
+        if not text:
+            raise _required("resolution")
+        update("status", to_status)
+        update("resolution", text)
+        update("resolved_at", now)
+    elif to_status == "closed":
+        score = _score(follow_up_csat, "follow_up_csat")
+        if score is None and item["type"] in WORKFLOW_TYPES:
+            raise _required("follow_up_csat")
+        update("status", to_status)
+        if score is not None:
+            update("follow_up_csat", score)
+    else:
+        update("status", to_status)
+    store.save(changes)
+    return changes
+
+
+def assign(store: Store, register: Register, user: User, feedback_id: str, assignee: str, lang: str,
+           reason: str = "") -> ChangeSet:
+    """Hand feedback to another person."""
+    auth.require(user, "assign_complaints")
+    item = _feedback(register, feedback_id, lang)
+    _refuse_if_closed(item, feedback_id)
+    assignee = _text(assignee)
+    if not assignee:
+        raise _required("assignee")
+    if _same_person(assignee, item["assignee"]):
+        raise ValidationError(f"反馈 {feedback_id} 已由 {assignee} 处理。",
+                              f"Feedback {feedback_id} is already assigned to {assignee}.")
+    changes = ChangeSet(user.email)
+    changes.update(TABLE, feedback_id, "assignee", item["assignee"], assignee, reason=_text(reason), lang=lang)
+    store.save(changes)
+    return changes
+
+
+def set_due(store: Store, register: Register, user: User, feedback_id: str, due_at: datetime, lang: str,
+            reason: str) -> ChangeSet:
+    """Move the due time of open feedback, saying why."""
+    auth.require(user, "assign_complaints")
+    item = _feedback(register, feedback_id, lang)
+    _refuse_if_closed(item, feedback_id)
+    due = _datetime(due_at, "due_at")
+    if due is None:
+        raise _required("due_at")
+    reason = _text(reason)
+    if not reason:
+        raise _required("reason")
+    if item["received_at"] is not None and due <= item["received_at"]:
+        raise ValidationError("处理时限必须晚于收到时间。", "Due must be later than when the feedback was received.")
+    changes = ChangeSet(user.email)
+    changes.update(TABLE, feedback_id, "due_at", item["due_at"], due, reason=reason, lang=lang)
+    store.save(changes)
+    return changes
+
+
+# ---- the queue -----------------------------------------------------------------------------------
+
+def queue(feedback: pd.DataFrame, now: datetime, *, assignee: str | Iterable[str] | None = None,
+          types: Iterable[str] | None = None, priorities: Iterable[str] | None = None,
+          statuses: Iterable[str] | None = None, mine: str | None = None,
+          settings: Settings | None = None) -> pd.DataFrame:
+    """Return open feedback, most urgent first, flagged overdue / due today with hours left.
+
+    Order: overdue (most overdue first), due today, the rest of the active items by due time, active
+    items without a due time, then resolved items waiting for their call-back; ties by priority
+    (high first) and time received. With `settings`, a hand-typed complaint without a due time
+    gets one from `sla.hours`. `mine` and `assignee` both keep items assigned to those people.
+    """
+    df = _with_due(feedback, settings)
+    status = _status(df)
+    keep = status.isin(list(statuses) if statuses is not None else OPEN_STATUSES)
+    if types is not None:
+        keep &= df["type"].isin(list(types))
+    if priorities is not None:
+        keep &= df["priority"].isin(list(priorities))
+    for people in (assignee, mine):
+        if people is not None:
+            wanted = {_fold(p) for p in ([people] if isinstance(people, str) else people)}
+            keep &= df["assignee"].map(_fold).isin(wanted)
+    df, status = df[keep].copy(), status[keep]
+    active = status.isin(ACTIVE_STATUSES)
+    has_due = df["due_at"].notna()
+    df["overdue"] = active & has_due & (df["due_at"] < now)
+    df["due_today"] = active & has_due & ~df["overdue"] & (df["due_at"].dt.date == now.date())
+    df["hours_left"] = ((df["due_at"] - pd.Timestamp(now)) / pd.Timedelta(hours=1)).where(active).astype("float64")
+    df["awaiting_call_back"] = status == "resolved"
+    group = np.select([df["overdue"], df["due_today"], active & has_due, active], [0, 1, 2, 3], 4)
+    order = pd.DataFrame({
+        "group": group,
+        "due": df["due_at"],
+        "priority": df["priority"].map(PRIORITY_RANK).fillna(len(PRIORITY_RANK)),
+        "received": df["received_at"],
+    }, index=df.index).sort_values(["group", "due", "priority", "received"], kind="stable", na_position="last")
+    return df.loc[order.index].reset_index(drop=True)
+
+
+def overdue_complaints(feedback: pd.DataFrame, now: datetime, *, settings: Settings | None = None) -> int:
+    """Count complaints still being handled after their due time."""
+    df = _with_due(feedback, settings)
+    late = (df["type"].isin(WORKFLOW_TYPES) & _status(df).isin(ACTIVE_STATUSES)
+            & df["due_at"].notna() & (df["due_at"] < now))
+    return int(late.sum())
+
+
+# ---- metrics -------------------------------------------------------------------------------------
+
+def feedback_summary(feedback: pd.DataFrame, start: datetime, end: datetime, settings: Settings | None = None,
+                     *, now: datetime | None = None) -> dict:
+    """Summarise feedback received in [start, end): CSAT, NPS, complaints and how fast they were resolved.
+
+    csat_pct: share of CSAT answers that are 4 or 5, in percent. nps: percent promoters (9–10) minus
+    percent detractors (0–6). Each is None when nobody answered. Resolution time and within-SLA share
+    cover complaints received in the period that have been resolved; open and overdue counts cover
+    complaints received in the period, as they stand at `now`.
+    """
+    df = _with_due(feedback, settings or Settings())
+    df = df[(df["received_at"] >= pd.Timestamp(start)) & (df["received_at"] < pd.Timestamp(end))]
+    csat = _scores(df["csat"], 1, 5)
+    nps = _scores(df["nps"], 0, 10)
+    complaints = df[df["type"].isin(WORKFLOW_TYPES)]
+    hours = _hours_to_resolve(complaints)
+    timed = complaints[complaints["resolved_at"].notna() & complaints["due_at"].notna()]
+    status = _status(complaints)
+    return {
+        "responses": len(df),
+        "csat_answers": len(csat),
+        "csat_pct": float((csat >= 4).mean() * 100) if len(csat) else None,
+        "nps_answers": len(nps),
+        "nps": float(((nps >= 9).mean() - (nps <= 6).mean()) * 100) if len(nps) else None,
+        "complaint_count": len(complaints),
+        "median_hours_to_resolve": float(hours.median()) if len(hours) else None,
+        "within_sla_share": float((timed["resolved_at"] <= timed["due_at"]).mean()) if len(timed) else None,
+        "open_count": int(status.isin(OPEN_STATUSES).sum()),
+        "overdue_count": int((status.isin(ACTIVE_STATUSES) & (complaints["due_at"] < _now(now))).sum()),
+    }
+
+
+def feedback_by_period(feedback: pd.DataFrame, freq: str = "MS", *, settings: Settings | None = None,
+                       now: datetime | None = None) -> pd.DataFrame:
+    """Return `feedback_summary` for every period (month by default) from the first feedback to the last."""
+    starts = _period_starts(feedback, freq)
+    step = pd.tseries.frequencies.to_offset(freq)
+    now = _now(now)
+    rows = [{"period": s, **feedback_summary(feedback, s, s + step, settings, now=now)} for s in starts]
+    out = pd.DataFrame(rows, columns=["period", *SUMMARY_COLUMNS])
+    return out.astype({c: "float64" for c in ("csat_pct", "nps", "median_hours_to_resolve", "within_sla_share")})
+
+
+def volume_by_type(feedback: pd.DataFrame, freq: str = "MS") -> pd.DataFrame:
+    """Count feedback per period and type (long form, zeros filled) for a stacked volume chart."""
+    df = feedback[feedback["received_at"].notna() & feedback["type"].notna()]
+    starts = _period_starts(df, freq)
+    if df.empty:
+        return pd.DataFrame({"period": pd.Series([], dtype="datetime64[ns]"),
+                             "type": pd.Series([], dtype="object"), "count": pd.Series([], dtype="int64")})
+    step = pd.tseries.frequencies.to_offset(freq)
+    period = df["received_at"].dt.normalize().map(step.rollback).astype("datetime64[ns]")
+    counts = df.groupby([period.rename("period"), df["type"].rename("type")]).size()
+    kinds = [t for t in (c.key for c in schema.FEEDBACK_TYPES) if t in set(df["type"])]
+    full = pd.MultiIndex.from_product([starts, kinds], names=["period", "type"])
+    return counts.reindex(full, fill_value=0).rename("count").reset_index()
+
+
+def resolve_hours(feedback: pd.DataFrame) -> pd.Series:
+    """Return hours from received to resolved for every resolved complaint, indexed by feedback ID."""
+    complaints = feedback[feedback["type"].isin(WORKFLOW_TYPES)]
+    return _hours_to_resolve(complaints.set_index("feedback_id")).rename("hours_to_resolve")
+
+
+# ---- topics --------------------------------------------------------------------------------------
+
+_STOP_ZH = set("""
+的 了 和 与 及 或 是 在 有 没有 也 就 都 而 但 但是 因为 所以 如果 已经 还是 还 又 再 很 非常 太 比较 一直
+我 我们 你 你们 您 他 她 它 他们 她们 这 那 这个 那个 这些 那些 一个 一些 什么 怎么 为什么 没 不 吗 呢 吧 啊 呀
+把 被 给 让 从 到 向 对 为 为了 以 上 下 中 里 后 前 时 时候 说 要 会 能 想 请 希望 需要 进行 表示 反映 反馈
+问题 情况 客户 投诉 我司 贵司 公司 目前 现在 今天 昨天 多次 再次 出现 导致 发现 之后 以后 一下 还有
+""".split())
+_STOP_EN = set("""
+a an the and or but if then than so of to in on at by for with from into about as is are was were be been being
+it its this that these those there here we our us you your he she they them their i me my not no nor too very
+can could would should will shall may might must do does did done have has had having again also just only
+please still yet any some all more most other such same own up down out over under after before when while
+customer customers client clients complaint complaints complained complaining issue issues problem problems
+said says asked get got ve re ll
+""".split())
+_STOP_WORDS = _STOP_ZH | _STOP_EN
+_HAS_WORD = re.compile(r"[a-z\u4e00-\u9fff]")
+
+
+def top_topics(feedback: pd.DataFrame, n: int = 10, lang: str = "zh", *,
+               types: Iterable[str] | None = WORKFLOW_TYPES) -> pd.DataFrame:
+    """Return the words complaints mention most (how many items mention each), most frequent first.
+
+    Descriptions in Chinese are cut into words with jieba, English ones into lowercase words; stop
+    words and one-character tokens are dropped, and ties are broken alphabetically so the list is
+    stable. Both languages are read whatever `lang` is, since people mix them; `types=None` reads
+    every kind of feedback.
+    """
+    df = feedback if types is None else feedback[feedback["type"].isin(list(types))]
+    counts: Counter[str] = Counter()
+    for text in df["description"]:
+        counts.update(_words(str(text or "")))
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return pd.DataFrame(ranked, columns=["topic", "count"]).astype({"topic": "object", "count": "int64"})
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    """Load jieba's dictionary once, quietly (it logs to stderr by default)."""
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _words(text: str) -> set[str]:
+    """Return the distinct topic words of one description."""
+    if not text.strip():
+        return set()
+    words = set()
+    for token in _jieba().lcut(text):
+        token = token.strip().lower()
+        if len(token) > 1 and _HAS_WORD.search(token) and token not in _STOP_WORDS:
+            words.add(token)
+    return words
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now()).replace(microsecond=0)
+
+
+def _label(field_key: str, lang: str) -> str:
+    if field_key == "reason":
+        return "原因" if lang == "zh" else "Reason"
+    return schema.FEEDBACK.field(field_key).label(lang)
+
+
+def _required(field_key: str) -> ValidationError:
+    """A missing value, named in both languages."""
+    zh, en = _label(field_key, "zh"), _label(field_key, "en")
+    return ValidationError(f"请填写「{zh}」。", f"{en} is required.")
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+
+
+def _choice(value, field_key: str, *, required: bool = False) -> str | None:
+    """Check a choice key (`complaint`, `high`, …) against the field's choices."""
+    value = _text(value)
+    if not value:
+        if required:
+            raise _required(field_key)
+        return None
+    f = schema.FEEDBACK.field(field_key)
+    if f.choice(value) is None:
+        raise ValidationError(f"「{f.zh}」必须是以下之一：{'、'.join(c.zh for c in f.choices)}。",
+                              f"{f.en} must be one of: {', '.join(c.en for c in f.choices)}.")
+    return value
+
+
+_SCORE_NAMES = {"csat": ("满意度", "CSAT"), "nps": ("推荐意愿", "NPS"), "follow_up_csat": ("回访满意度", "Follow-up CSAT")}
+
+
+def _score(value, field_key: str) -> int | None:
+    """Read a CSAT/NPS answer as a whole number within the field's range (None when not given)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    f = schema.FEEDBACK.field(field_key)
+    number = _whole_number(value)
+    if number is None or not f.low <= number <= f.high:
+        zh, en = _SCORE_NAMES[field_key]
+        raise ValidationError(f"{zh}必须是 {f.low} 到 {f.high} 的整数",
+                              f"{en} must be a whole number from {f.low} to {f.high}")
+    return number
+
+
+def _whole_number(value) -> int | None:
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return int(value) if float(value).is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value.strip())   # int() also reads full-width digits ("４")
+        except ValueError:
+            return None
+    return None
+
+
+def _datetime(value, field_key: str) -> datetime | None:
+    if value is None or value is pd.NaT or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, datetime.min.time())
+    f = schema.FEEDBACK.field(field_key)
+    raise ValidationError(f"「{f.zh}」必须是日期和时间。", f"{f.en} must be a date and time.")
+
+
+def _plain(value):
+    """Turn a value from a typed frame into a plain Python value (NaT/<NA> become None)."""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _feedback(register: Register, feedback_id: str, lang: str) -> dict:
+    """Return one feedback record as plain values, or raise naming what is wrong."""
+    df = register.frames[TABLE]
+    hits = df[df["feedback_id"] == feedback_id]
+    label = schema.FEEDBACK.label(lang)
+    if hits.empty:
+        raise RecordNotFound(label, feedback_id)
+    if len(hits) > 1:
+        raise DuplicateIdError(label, feedback_id, hits["_row"].tolist())
+    return {k: _plain(v) for k, v in hits.iloc[0].to_dict().items()}
+
+
+def _customer(register: Register, customer_id: str) -> dict:
+    df = register.frames["customers"]
+    hits = df[df["customer_id"] == customer_id]
+    if hits.empty:
+        raise ValidationError(f"找不到客户编号 {customer_id}，请检查「客户编号」。",
+                              f"No customer has ID {customer_id}; check the Customer ID.")
+    return hits.iloc[0].to_dict()
+
+
+def _initial_assignee(register: Register, user: User, customer_id: str, wanted: str) -> str:
+    """The person named when logging, else the customer's owner, else whoever logged it."""
+    if wanted:
+        if not _same_person(wanted, user.email):
+            auth.require(user, "assign_complaints")
+        return wanted
+    owner = _text(_customer(register, customer_id).get("owner")) if customer_id else ""
+    return owner or user.email
+
+
+def _fold(person) -> str:
+    return _text(person).casefold()
+
+
+def _same_person(a, b) -> bool:
+    return _fold(a) == _fold(b)
+
+
+def _require_may_work_on(user: User, item: dict, *, closing: bool) -> None:
+    """Staff work on their own items only; managers may work on and close anyone's."""
+    if _same_person(item["assignee"], user.email):
+        return
+    if auth.can(user, "close_complaints" if closing else "assign_complaints"):
+        return
+    who = item["assignee"] or "—"
+    fid = item["feedback_id"]
+    raise PermissionDenied(
+        f"反馈 {fid} 由 {who} 处理，只有处理人或经理可以{'关闭' if closing else '更改'}它；本次操作未执行。",
+        f"Feedback {fid} is assigned to {who}; only they or a manager may {'close' if closing else 'change'} it. "
+        "Nothing was done.")
+
+
+def _refuse_if_closed(item: dict, feedback_id: str) -> None:
+    if item["status"] == "closed":
+        raise ValidationError(f"反馈 {feedback_id} 已关闭，请先重新打开。",
+                              f"Feedback {feedback_id} is closed; reopen it first.")
+
+
+def _status_label(status: str, lang: str) -> str:
+    return schema.choice_label(TABLE, "status", status, lang)
+
+
+def _status(df: pd.DataFrame) -> pd.Series:
+    """Status per row; an empty status cell counts as new."""
+    return df["status"].fillna("new")
+
+
+def _with_due(feedback: pd.DataFrame, settings: Settings | None) -> pd.DataFrame:
+    """Fill the due time of complaints typed by hand without one, from `sla.hours` (with settings)."""
+    if settings is None:
+        return feedback
+    missing = feedback["type"].isin(WORKFLOW_TYPES) & feedback["due_at"].isna() & feedback["received_at"].notna()
+    if not missing.any():
+        return feedback
+    df = feedback.copy()
+    hours = df.loc[missing, "priority"].map(lambda p: _sla_hours(p, settings))
+    df.loc[missing, "due_at"] = df.loc[missing, "received_at"] + pd.to_timedelta(hours.astype("float64"), unit="h")
+    return df
+
+
+def _scores(column: pd.Series, low: int, high: int) -> pd.Series:
+    values = pd.to_numeric(column, errors="coerce").dropna()
+    return values[(values >= low) & (values <= high)].astype("int64")
+
+
+def _hours_to_resolve(complaints: pd.DataFrame) -> pd.Series:
+    done = complaints[complaints["resolved_at"].notna() & complaints["received_at"].notna()]
+    return ((done["resolved_at"] - done["received_at"]) / pd.Timedelta(hours=1)).astype("float64")
+
+
+def _period_starts(feedback: pd.DataFrame, freq: str) -> pd.DatetimeIndex:
+    received = feedback["received_at"].dropna()
+    if received.empty:
+        return pd.DatetimeIndex([], dtype="datetime64[ns]")
+    step = pd.tseries.frequencies.to_offset(freq)
+    first = step.rollback(received.min().normalize())
+    return pd.date_range(first, received.max(), freq=freq).astype("datetime64[ns]")
