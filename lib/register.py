@@ -10,7 +10,7 @@ import pandas as pd
 
 from lib import cells, schema
 from lib.settings import Settings, read_settings
-from lib.store.base import RawRegister, RawTab
+from lib.store.base import ChangeSet, RawRegister, RawTab
 
 
 @dataclass(frozen=True)
@@ -173,3 +173,21 @@ def plain_text(value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return ""
     return re.sub(r"\s+00:00(:00)?$", "", str(value))
+
+
+APP_USER = "register-app"
+
+
+def missing_id_changes(reg: Register, now: datetime) -> ChangeSet | None:
+    """IDs for the rows people added by hand without one (nothing else in those rows is touched)."""
+    changes = ChangeSet(APP_USER, at=now, lang=reg.lang)
+    for table, rows in reg.missing_ids.items():
+        if not rows:
+            continue
+        tab = reg.raw.tabs[table]
+        wanted = set(rows)
+        new_ids = iter(reg.new_ids(table, len(rows)))
+        for cells_, number in zip(tab.rows, tab.row_numbers):
+            if number in wanted and any(c.strip() for c in cells_):
+                changes.assign_id(table, list(cells_), next(new_ids))
+    return changes if changes.id_assignments else None

@@ -10,7 +10,7 @@ import streamlit as st
 from lib import auth, demo
 from lib.errors import RegisterError
 from lib.i18n import browser_lang, t
-from lib.register import Register, read_register
+from lib.register import Register, missing_id_changes, read_register
 from lib.store import DEFAULT_URL, Store, open_store, register_config
 from lib.store.base import ChangeSet
 
@@ -94,7 +94,15 @@ def store() -> Store:
 
 @st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False)
 def _load(_store: Store, url: str) -> Register:
-    return read_register(_store.load())
+    reg = read_register(_store.load())
+    fill = missing_id_changes(reg, now())
+    if fill:  # rows added by hand without an ID get one, audited, before anyone works on them
+        try:
+            _store.save(fill)
+            reg = read_register(_store.load())
+        except RegisterError:
+            pass  # someone is editing those rows right now; the next refresh tries again
+    return reg
 
 
 def register() -> Register:

@@ -205,3 +205,15 @@ def test_five_hundred_updates_save_together(make_store):
     reg = _reg(store)
     assert set(reg.frame("customers")["tier"]) == {"A"}
     assert (reg.frame("audit")["action"] == "approve_tier").sum() == 500
+
+
+def test_rows_added_by_hand_without_id_get_one_and_nothing_else_changes(make_store):
+    from lib.register import missing_id_changes
+    headers = ["客户编号", "客户名称", "备注"]
+    raw = _hand_kept(headers, [["C-000007", "Acme", ""], ["", "Beta", "手工添加"], ["", "Gamma", "=1+1"]])
+    store = make_store("zh", raw=raw)
+    store.save(missing_id_changes(_reg(store), AT))
+    tab = store.load().tabs["customers"]
+    assert [r[:3] for r in tab.rows] == [["C-000007", "Acme", ""], ["C-000008", "Beta", "手工添加"],
+                                         ["C-000009", "Gamma", "=1+1"]]
+    assert _reg(store).frame("audit")["action"].tolist() == ["assign_id", "assign_id"]

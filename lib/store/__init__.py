@@ -43,3 +43,15 @@ def open_store(url: str, *, lang: str = "zh", endpoint: str | None = None,
     raise RegisterError(f"无法识别的客户档案地址：{url}。请使用 sqlite:///…、postgresql+psycopg://… 或 Google 表格链接。",
                         f"Unrecognised register address: {url}. Use sqlite:///…, postgresql+psycopg://… "
                         "or a Google Sheets link.")
+
+
+def store_from_environment(secrets_path: str = ".streamlit/secrets.toml") -> Store:
+    """Open the register for command-line use: environment first, then the secrets file if present."""
+    import tomllib
+    from pathlib import Path
+
+    path = Path(secrets_path)
+    secrets = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    config = register_config(secrets)
+    return open_store(config["url"], lang=config["lang"], endpoint=config["endpoint"],
+                      credentials_info=config["credentials_info"], credentials_file=config["credentials_file"])

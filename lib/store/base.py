@@ -67,6 +67,14 @@ class FieldUpdate:
     new: Any
 
 
+@dataclass(frozen=True)
+class IdAssignment:
+    """Give a row that a person added without an ID its ID; the row is found by its cells as read."""
+    table: str
+    cells: tuple[str, ...]
+    new_id: str
+
+
 @dataclass
 class ChangeSet:
     """One save: new rows, field updates by ID, and the audit rows that describe them.
@@ -79,6 +87,7 @@ class ChangeSet:
     new_rows: list[NewRow] = field(default_factory=list)
     updates: list[FieldUpdate] = field(default_factory=list)
     audit: list[NewRow] = field(default_factory=list)
+    id_assignments: list[IdAssignment] = field(default_factory=list)
 
     def add(self, table: str, values: dict[str, Any], reason: str = "", action: str = "create",
             lang: str | None = None) -> NewRow:
@@ -101,6 +110,12 @@ class ChangeSet:
         self._audit(action, table, record_id, field_key, cells.write(f, old, lang), cells.write(f, new, lang), reason)
         return change
 
+    def assign_id(self, table: str, row_cells: list[str], new_id: str) -> IdAssignment:
+        assignment = IdAssignment(table, tuple(row_cells), new_id)
+        self.id_assignments.append(assignment)
+        self._audit("assign_id", table, new_id, schema.TABLES[table].id_field, "", new_id, "")
+        return assignment
+
     def _audit(self, action, table, record_id, field_key, old, new, reason) -> None:
         self.audit.append(NewRow("audit", {
             "at": self.at, "user": self.user, "action": action, "table": table, "record_id": record_id,
@@ -112,7 +127,7 @@ class ChangeSet:
         return [*self.new_rows, *self.audit]
 
     def __bool__(self) -> bool:
-        return bool(self.new_rows or self.updates)
+        return bool(self.new_rows or self.updates or self.id_assignments)
 
 
 class Store(abc.ABC):
@@ -214,6 +229,30 @@ def plan_updates(tabs: dict[str, RawTab], changes: ChangeSet, lang: str) -> list
         planned.append((up.table, row, col if col is not None else -1, cells.write(f, up.new, lang)))
     if conflicts:
         raise ConflictError(conflicts)
+    return planned
+
+
+def plan_id_assignments(tabs: dict[str, RawTab], changes: ChangeSet) -> list[tuple[str, int, int, str]]:
+    """Locate each row without ID by its cells (the k-th identical row for the k-th assignment).
+
+    Returns (table, row index, ID column, new ID); raises ConflictError if such a row changed meanwhile.
+    """
+    planned, taken, missing = [], set(), []
+    for a in changes.id_assignments:
+        tab = tabs[a.table]
+        col = tab.column(schema.TABLES[a.table].id_field)
+        width = len(a.cells)
+        match = next((i for i in range(len(tab.rows)) if (a.table, i) not in taken
+                      and tab.cell(i, col).strip() == ""
+                      and tuple((tab.rows[i] + [""] * width)[:width]) == a.cells
+                      and not any(tab.rows[i][width:])), None)
+        if match is None:
+            missing.append(Conflict(a.table, a.new_id, schema.TABLES[a.table].id_field, "", "changed", a.new_id))
+            continue
+        taken.add((a.table, match))
+        planned.append((a.table, match, col, a.new_id))
+    if missing:
+        raise ConflictError(missing)
     return planned
 
 

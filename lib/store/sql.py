@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from lib import schema
 from lib.errors import StoreUnavailable
 from lib.store.base import (ChangeSet, RawRegister, RawTab, Store, already_applied, check_cell_lengths,
-                            plan_updates, row_texts)
+                            plan_id_assignments, plan_updates, row_texts)
 
 _metadata = sa.MetaData()
 TABS = sa.Table("_tabs", _metadata,
@@ -87,7 +87,8 @@ class SqlStore(Store):
     def save(self, changes: ChangeSet) -> None:
         if not changes and not changes.audit:
             return
-        touched = sorted({r.table for r in changes.rows_to_append} | {u.table for u in changes.updates})
+        touched = sorted({r.table for r in changes.rows_to_append} | {u.table for u in changes.updates}
+                         | {a.table for a in changes.id_assignments})
         with self._lock:
             try:
                 with self.engine.begin() as conn:
@@ -98,7 +99,8 @@ class SqlStore(Store):
                         return
                     for key in touched:
                         self._add_missing_headers(conn, raw.tabs[key], changes, raw.lang)
-                    for table, row, col, text in plan_updates(raw.tabs, changes, raw.lang):
+                    planned = plan_updates(raw.tabs, changes, raw.lang) + plan_id_assignments(raw.tabs, changes)
+                    for table, row, col, text in planned:
                         tab = raw.tabs[table]
                         field_key = next(f for f, p in schema.map_headers(table, tab.headers).items() if p == col)
                         conn.execute(sa.update(DATA[table]).where(DATA[table].c._row == tab.pks[row])
@@ -121,6 +123,7 @@ class SqlStore(Store):
         """Give a field that the save writes a header at the end if the tab lacks one."""
         needed = {k for r in changes.rows_to_append if r.table == tab.table for k in r.values}
         needed |= {u.field for u in changes.updates if u.table == tab.table}
+        needed |= {schema.TABLES[a.table].id_field for a in changes.id_assignments if a.table == tab.table}
         have = schema.map_headers(tab.table, tab.headers)
         missing = [f for f in schema.TABLES[tab.table].fields if f.key in needed and f.key not in have]
         if not missing:
