@@ -13,5 +13,6 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+source scripts/python-env.sh
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 python3 -m pytest "$@"
