@@ -7,8 +7,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from lib import auth, demo
-from lib.errors import RegisterError
+from lib import audit, auth, demo
+from lib.errors import RegisterError, StoreUnavailable
 from lib.i18n import browser_lang, t
 from lib.register import Register, missing_id_changes, read_register
 from lib.store import DEFAULT_URL, Store, open_store, register_config
@@ -18,6 +18,7 @@ from lib.store.base import ChangeSet
 LANG_KEY = "ui.lang"
 LANG_SWITCH_KEY = "ui.lang_switch"
 FLASH_KEY = "ui.flash"
+LAST_VISIT_KEY = "ui.last_visit"
 CACHE_TTL_S = 60
 
 
@@ -105,10 +106,28 @@ def _load(_store: Store, url: str) -> Register:
     return reg
 
 
+@st.cache_resource(show_spinner=False)
+def _last_good() -> dict[str, Register]:
+    return {}
+
+
 def register() -> Register:
-    """The whole register, read once and shared by every session for a short while."""
+    """The whole register, read once and shared by every session for a short while.
+
+    If the register cannot be reached (e.g. Google's per-minute quota), the last good copy is shown
+    with a warning instead of an error, so people can keep reading.
+    """
     config = register_config(_secrets())
-    return _load(store(), config["url"])
+    try:
+        reg = _load(store(), config["url"])
+    except StoreUnavailable as e:
+        last = _last_good().get(config["url"])
+        if last is None:
+            raise
+        st.warning(tr("common.stale", at=last.loaded_at.strftime("%H:%M:%S")) + " " + e.message(lang()))
+        return last
+    _last_good()[config["url"]] = reg
+    return reg
 
 
 def refresh() -> None:
@@ -164,6 +183,22 @@ def sidebar(reg: Register, user: auth.User) -> None:
             st.logout()
 
 
+def last_visit(reg: Register, user: auth.User) -> datetime | None:
+    """When this user last opened the app before this session; moves the stored visit to now (at most hourly).
+
+    Read once per session, so the home page keeps showing the same news while the session lasts.
+    Local single-user mode keeps no visits (there is nobody else whose changes to report).
+    """
+    if LAST_VISIT_KEY not in st.session_state:
+        st.session_state[LAST_VISIT_KEY] = audit.last_seen(reg, user.email)
+        if auth_configured():
+            try:
+                audit.mark_seen(store(), reg, user, now())
+            except RegisterError:
+                pass  # bookkeeping only: a failed write must not block the page; the next session retries
+    return st.session_state[LAST_VISIT_KEY]
+
+
 def now() -> datetime:
     """The current time, pinned by `REGISTER_NOW` in tests and demos."""
     pinned = os.environ.get("REGISTER_NOW")
@@ -179,7 +214,8 @@ def sign_in() -> None:
             st.logout()
         return
     st.write(tr("common.sign_in_prompt"))
-    providers = [k for k, v in dict(_secrets().get("auth", {})).items() if isinstance(v, dict)]
+    providers = [k for k, v in dict(_secrets().get("auth", {})).items()
+                 if hasattr(v, "keys") and ("client_id" in v or "server_metadata_url" in v)]  # not client_kwargs
     if st.button(tr("common.sign_in"), key="ui.sign_in", type="primary"):
         st.login(providers[0]) if providers else st.login()
 
