@@ -93,8 +93,12 @@ def store() -> Store:
                  config["lang"])
 
 
+def _cache_key(config: dict) -> str:
+    return f"{config['url']}|{config['endpoint']}"
+
+
 @st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False)
-def _load(_store: Store, url: str) -> Register:
+def _load(_store: Store, key: str) -> Register:
     reg = read_register(_store.load())
     fill = missing_id_changes(reg, now())
     if fill:  # rows added by hand without an ID get one, audited, before anyone works on them
@@ -119,14 +123,14 @@ def register() -> Register:
     """
     config = register_config(_secrets())
     try:
-        reg = _load(store(), config["url"])
+        reg = _load(store(), _cache_key(config))
     except StoreUnavailable as e:
-        last = _last_good().get(config["url"])
+        last = _last_good().get(_cache_key(config))
         if last is None:
             raise
         st.warning(tr("common.stale", at=last.loaded_at.strftime("%H:%M:%S")) + " " + e.message(lang()))
         return last
-    _last_good()[config["url"]] = reg
+    _last_good()[_cache_key(config)] = reg
     return reg
 
 
