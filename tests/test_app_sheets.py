@@ -54,5 +54,5 @@ def test_app_changes_nothing_a_person_typed_apart_from_missing_ids(sheets_emulat
     assert [row[:5] for row in grid[:4]] == [typed[0], typed[1], ["ＡＣＭＥ（中国）", "C-000003", "很多", "", "2024/02/30"],
                                              typed[3]]
     assert sheets_emulator.formulas_created == []
-    health = at.dataframe(key="home.health").value
+    health = at.dataframe[-1].value
     assert {"很多", "2024/02/30"} <= {text for text in health.iloc[:, 3].str.extract(r"原文：(.*)）")[0].dropna()}
