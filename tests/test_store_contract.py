@@ -217,3 +217,8 @@ def test_rows_added_by_hand_without_id_get_one_and_nothing_else_changes(make_sto
     assert [r[:3] for r in tab.rows] == [["C-000007", "Acme", ""], ["C-000008", "Beta", "手工添加"],
                                          ["C-000009", "Gamma", "=1+1"]]
     assert _reg(store).frame("audit")["action"].tolist() == ["assign_id", "assign_id"]
+
+
+def test_the_audit_log_is_append_only():
+    with pytest.raises(ValueError):
+        ChangeSet("mallory@example.com").update("audit", "C-000001", "user", "alice", "mallory")

@@ -103,6 +103,8 @@ class ChangeSet:
 
     def update(self, table: str, record_id: str, field_key: str, old: Any, new: Any,
                reason: str = "", action: str = "update", lang: str | None = None) -> FieldUpdate:
+        if table == "audit":
+            raise ValueError("The audit log is append-only: the app never changes a row of it.")
         lang = lang or self.lang
         change = FieldUpdate(table, record_id, field_key, old, new)
         self.updates.append(change)
