@@ -17,16 +17,17 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lib import auth, schema
+from lib import auth, cells, schema
 from lib.auth import User
 from lib.errors import DuplicateIdError, PermissionDenied, RecordNotFound, ValidationError
+from lib.i18n import t
 from lib.register import Register
 from lib.settings import Settings
 from lib.store.base import ChangeSet, Store
@@ -95,14 +96,14 @@ def log_feedback(store: Store, register: Register, user: User, values: dict, lan
         record["status"] = "new"
         record["due_at"] = due_at(received, record["priority"], register.settings)
         record["assignee"] = _initial_assignee(register, user, customer_id, _text(values.get("assignee")))
-    changes = ChangeSet(user.email, at=now)
-    changes.add(TABLE, record, action="create", lang=lang)
+    changes = ChangeSet(user.email, at=now, lang=register.lang)
+    changes.add(TABLE, record, action="create")
     store.save(changes)
     return changes
 
 
 def link_customer(store: Store, register: Register, user: User, feedback_id: str, customer_id: str,
-                  lang: str) -> ChangeSet:
+                  lang: str, *, now: datetime | None = None) -> ChangeSet:
     """Link feedback logged without a customer to the customer it came from."""
     auth.require(user, "edit")
     item = _feedback(register, feedback_id, lang)
@@ -114,8 +115,8 @@ def link_customer(store: Store, register: Register, user: User, feedback_id: str
         raise ValidationError(f"反馈 {feedback_id} 已关联客户 {item['customer_id']}，不能再关联其他客户。",
                               f"Feedback {feedback_id} is already linked to customer {item['customer_id']}; "
                               "it cannot be linked to another one.")
-    changes = ChangeSet(user.email)
-    changes.update(TABLE, feedback_id, "customer_id", item["customer_id"], customer_id, lang=lang)
+    changes = ChangeSet(user.email, at=_now(now), lang=register.lang)
+    changes.update(TABLE, feedback_id, "customer_id", item["customer_id"], customer_id)
     store.save(changes)
     return changes
 
@@ -134,10 +135,10 @@ def change_status(store: Store, register: Register, user: User, feedback_id: str
             f"Status cannot move from {_status_label(current, 'en')} to {_status_label(to_status, 'en')}.")
     now = _now(now)
     reason = _text(reason)
-    changes = ChangeSet(user.email, at=now)
+    changes = ChangeSet(user.email, at=now, lang=register.lang)
 
     def update(field_key: str, new: Any) -> None:
-        changes.update(TABLE, feedback_id, field_key, item[field_key], new, reason=reason, lang=lang)
+        changes.update(TABLE, feedback_id, field_key, item[field_key], new, reason=reason)
 
     if (current, to_status) in REOPEN:
         if not reason:
@@ -165,7 +166,7 @@ def change_status(store: Store, register: Register, user: User, feedback_id: str
 
 
 def assign(store: Store, register: Register, user: User, feedback_id: str, assignee: str, lang: str,
-           reason: str = "") -> ChangeSet:
+           reason: str = "", *, now: datetime | None = None) -> ChangeSet:
     """Hand feedback to another person."""
     auth.require(user, "assign_complaints")
     item = _feedback(register, feedback_id, lang)
@@ -176,14 +177,14 @@ def assign(store: Store, register: Register, user: User, feedback_id: str, assig
     if _same_person(assignee, item["assignee"]):
         raise ValidationError(f"反馈 {feedback_id} 已由 {assignee} 处理。",
                               f"Feedback {feedback_id} is already assigned to {assignee}.")
-    changes = ChangeSet(user.email)
-    changes.update(TABLE, feedback_id, "assignee", item["assignee"], assignee, reason=_text(reason), lang=lang)
+    changes = ChangeSet(user.email, at=_now(now), lang=register.lang)
+    changes.update(TABLE, feedback_id, "assignee", item["assignee"], assignee, reason=_text(reason))
     store.save(changes)
     return changes
 
 
 def set_due(store: Store, register: Register, user: User, feedback_id: str, due_at: datetime, lang: str,
-            reason: str) -> ChangeSet:
+            reason: str, *, now: datetime | None = None) -> ChangeSet:
     """Move the due time of open feedback, saying why."""
     auth.require(user, "assign_complaints")
     item = _feedback(register, feedback_id, lang)
@@ -196,8 +197,8 @@ def set_due(store: Store, register: Register, user: User, feedback_id: str, due_
         raise _required("reason")
     if item["received_at"] is not None and due <= item["received_at"]:
         raise ValidationError("处理时限必须晚于收到时间。", "Due must be later than when the feedback was received.")
-    changes = ChangeSet(user.email)
-    changes.update(TABLE, feedback_id, "due_at", item["due_at"], due, reason=reason, lang=lang)
+    changes = ChangeSet(user.email, at=_now(now), lang=register.lang)
+    changes.update(TABLE, feedback_id, "due_at", item["due_at"], due, reason=reason)
     store.save(changes)
     return changes
 
@@ -374,6 +375,298 @@ def _words(text: str) -> set[str]:
     return words
 
 
+# ---- what the feedback page shows ---------------------------------------------------------------
+
+# Workflow actions a person takes on one item: status moves (target, from which statuses) and the rest.
+MOVES = {"start": ("in_progress", ("new",)), "resolve": ("resolved", ACTIVE_STATUSES),
+         "close": ("closed", ("resolved",)), "reopen": ("in_progress", ("resolved", "closed"))}
+# What each action asks for: argument of `take_action` → kind of input the page shows for it.
+ACTION_INPUTS: dict[str, dict[str, str]] = {
+    "start": {}, "resolve": {"resolution": "text"}, "close": {"follow_up_csat": "score"}, "reopen": {"reason": "line"},
+    "assign": {"assignee": "person", "reason": "line"}, "due": {"due_at": "time", "reason": "line"},
+    "link": {"customer_id": "customer"},
+}
+ACTIONS = tuple(ACTION_INPUTS)
+LOG_DEFAULTS = {"type": "complaint", "channel": "phone", "priority": DEFAULT_PRIORITY}   # what a call usually is
+PERIODS = {"month": "MS", "quarter": "QS"}
+NO_VALUE = "—"
+
+
+def choices(field_key: str) -> list[str]:
+    """Return the choice keys of a feedback field in the sheet's order."""
+    return [c.key for c in schema.FEEDBACK.field(field_key).choices]
+
+
+def field_label(field_key: str, lang: str) -> str:
+    """Return a feedback field's label in the user's language."""
+    return _label(field_key, lang)
+
+
+def choice_label(field_key: str, lang: str) -> Callable[[str], str]:
+    """Return a function that shows a choice key of this field in the user's language."""
+    return lambda key: schema.choice_label(TABLE, field_key, key, lang)
+
+
+def customer_choices(customers: pd.DataFrame) -> dict[str, str]:
+    """Map customer IDs to "name · ID" for a searchable picker, by name, archived customers last."""
+    df = customers[customers["customer_id"] != ""].drop_duplicates("customer_id")
+    df = df.sort_values(["archived", "name"], kind="stable")
+    return {cid: f"{name} · {cid}" for cid, name in zip(df["customer_id"], df["name"])}
+
+
+def position(options: Iterable[str], wanted: str | None) -> int | None:
+    """Return where `wanted` is among the options (for a picker's preselection), None if it is not there."""
+    options = list(options)
+    return options.index(wanted) if wanted in options else None
+
+
+def people(register: Register) -> list[str]:
+    """Return everyone who owns customers or handles feedback, for assignee pickers."""
+    names = {*register.frames["customers"]["owner"], *register.frames[TABLE]["assignee"]}
+    return sorted({str(n).strip() for n in names if str(n or "").strip()}, key=str.casefold)
+
+
+def queue_filters(register: Register) -> list[tuple[str, str, list[str]]]:
+    """Return the queue's filters as (argument of `queue`, field, options to choose from)."""
+    return [("assignee", "assignee", people(register)), ("types", "type", choices("type")),
+            ("priorities", "priority", choices("priority")), ("statuses", "status", choices("status"))]
+
+
+def logged_message(changes: ChangeSet, lang: str) -> str:
+    """Say what was logged: its ID and, for a complaint, when it is due and who handles it."""
+    values = changes.new_rows[0].values
+    if values["due_at"] is None:
+        return t("feedback.logged", lang, id=values["feedback_id"])
+    hours = (values["due_at"] - values["received_at"]) / timedelta(hours=1)
+    return t("feedback.logged_complaint", lang, id=values["feedback_id"], due=_when(values["due_at"]),
+             within=_duration(hours, lang), assignee=values["assignee"])
+
+
+def item_state(register: Register, user: User, feedback_id: str, lang: str) -> tuple[dict | None, list[str], str]:
+    """Return the chosen item, the actions this user may take on it, and the refusal they get, if any.
+
+    A viewer gets no actions and no refusal (they see no forms); staff looking at someone else's
+    item get the workflow's refusal message instead of its buttons.
+    """
+    try:
+        item = _feedback(register, feedback_id, lang)
+    except (RecordNotFound, DuplicateIdError) as e:
+        return None, [], e.message(lang)
+    if not auth.can(user, "edit"):
+        return item, [], ""
+    status = item["status"] or "new"
+    actions, refusal = [], ""
+    for action, (to_status, from_statuses) in MOVES.items():
+        if status in from_statuses:
+            why = _work_refusal(user, item, closing=to_status == "closed")
+            if why is None:
+                actions.append(action)
+            else:
+                refusal = refusal or why.message(lang)
+    if auth.can(user, "assign_complaints"):
+        actions += [a for a, ok in (("assign", status != "closed"), ("due", status in ACTIVE_STATUSES)) if ok]
+    if not item["customer_id"]:
+        actions.append("link")
+    return item, actions, refusal
+
+
+def take_action(store: Store, register: Register, user: User, feedback_id: str, action: str, lang: str, *,
+                now: datetime | None = None, **inputs) -> ChangeSet:
+    """Do one of `ACTIONS` on an item, with the inputs `ACTION_INPUTS` names for it."""
+    if action in MOVES:
+        return change_status(store, register, user, feedback_id, MOVES[action][0], lang, now=now, **inputs)
+    write = {"assign": assign, "due": set_due, "link": link_customer}[action]
+    return write(store, register, user, feedback_id, lang=lang, now=now, **inputs)
+
+
+def queue_table(q: pd.DataFrame, customers: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Lay a `queue` out for people: urgency marker first, labels in the user's language, times as text."""
+    names = _customer_names(customers)
+    rows = [{
+        t("feedback.col_urgency", lang): _urgency(r, lang),
+        field_label("feedback_id", lang): r["feedback_id"],
+        t("feedback.customer", lang): names.get(r["customer_id"], r["customer_id"]) or NO_VALUE,
+        **{field_label(k, lang): schema.choice_label(TABLE, k, r[k], lang) for k in ("type", "priority")},
+        field_label("status", lang): schema.choice_label(TABLE, "status", r["status"] or "new", lang),
+        field_label("assignee", lang): r["assignee"],
+        field_label("due_at", lang): _when(r["due_at"]),
+        field_label("received_at", lang): _when(r["received_at"]),
+        field_label("description", lang): r["description"],
+    } for r in q.to_dict("records")]
+    columns = [t("feedback.col_urgency", lang), field_label("feedback_id", lang), t("feedback.customer", lang),
+               *(field_label(k, lang) for k in ("type", "priority", "status", "assignee", "due_at", "received_at",
+                                                "description"))]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def queue_choices(q: pd.DataFrame, customers: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Map the queue's IDs to a one-line label (marker, customer, start of the description) for a picker."""
+    names = _customer_names(customers)
+    out = {}
+    for r in q.to_dict("records"):
+        marker = _urgency(r, lang).split(" ")[0]
+        who = names.get(r["customer_id"], r["customer_id"]) or NO_VALUE
+        text = r["description"] if len(r["description"]) <= 40 else r["description"][:39] + "…"
+        out[r["feedback_id"]] = " · ".join(p for p in (r["feedback_id"], marker, who, text) if p)
+    return out
+
+
+def queue_caption(q: pd.DataFrame, lang: str) -> str:
+    """Count what the queue holds: items, overdue, due today, waiting for their call-back."""
+    return t("feedback.queue_caption", lang, n=len(q), overdue=int(q["overdue"].sum()),
+             today=int(q["due_today"].sum()), call_back=int(q["awaiting_call_back"].sum()))
+
+
+def conflict_table(conflicts: list, lang: str) -> pd.DataFrame:
+    """Show each field that changed meanwhile: what the user saw, what the register holds now, what they wanted."""
+    rows = []
+    for c in conflicts:
+        table = schema.TABLES[c.table]
+        f = table.field(c.field) if table.has(c.field) else None
+        show = (lambda v: _shown(c.table, f, v, lang)) if f else str
+        rows.append({t("feedback.col_record", lang): c.record_id, t("feedback.col_field", lang): f.label(lang) if f else c.field,
+                     t("feedback.col_seen", lang): show(c.started_from), t("feedback.col_now", lang): show(c.current),
+                     t("feedback.col_wanted", lang): show(c.wanted)})
+    return pd.DataFrame(rows)
+
+
+def period_starts(feedback: pd.DataFrame, period: str, now: datetime) -> list[pd.Timestamp]:
+    """Return the start of every month or quarter from the first feedback up to now's, newest first."""
+    step = pd.tseries.frequencies.to_offset(PERIODS[period])
+    current = step.rollback(pd.Timestamp(now).normalize())
+    received = feedback["received_at"].dropna()
+    first = min(step.rollback(received.min().normalize()), current) if len(received) else current
+    return list(pd.date_range(first, current, freq=PERIODS[period])[::-1])
+
+
+def period_label(start: pd.Timestamp, period: str, lang: str) -> str:
+    """Name a month (2026-11) or quarter (2026 Q4) in the user's language."""
+    if period == "quarter":
+        return t("feedback.quarter_label", lang, year=start.year, q=(start.month - 1) // 3 + 1)
+    return t("feedback.month_label", lang, year=start.year, month=start.month)
+
+
+def period_metrics(feedback: pd.DataFrame, period: str, start: pd.Timestamp, settings: Settings, now: datetime,
+                   lang: str) -> list[dict[str, str]]:
+    """Return the period's headline numbers as `st.metric` arguments (label, value, help); "—" where there is none."""
+    s = feedback_summary(feedback, *_bounds(start, period), settings, now=now)
+    within = None if s["within_sla_share"] is None else s["within_sla_share"] * 100
+    shown = {"csat": _percent(s["csat_pct"]), "nps": _signed(s["nps"]), "complaints": str(s["complaint_count"]),
+             "median": _duration(s["median_hours_to_resolve"], lang), "within": _percent(within),
+             "open": f"{s['open_count']} / {s['overdue_count']}"}
+    answers = {"csat": s["csat_answers"], "nps": s["nps_answers"]}
+    return [{"label": t(f"feedback.m_{key}", lang, n=answers.get(key)), "value": value,
+             "help": t(f"feedback.m_{key}_help", lang)} for key, value in shown.items()]
+
+
+def period_topics(feedback: pd.DataFrame, period: str, start: pd.Timestamp, lang: str, n: int = 10) -> pd.DataFrame:
+    """Return the words complaints received in the period mention most, with localised column names."""
+    topics = top_topics(_received_in(feedback, *_bounds(start, period)), n=n, lang=lang)
+    return topics.rename(columns={"topic": t("feedback.col_topic", lang), "count": t("feedback.col_mentions", lang)})
+
+
+def period_breakdown(feedback: pd.DataFrame, period: str, start: pd.Timestamp, lang: str) -> pd.DataFrame:
+    """Count the period's feedback by type (rows) and channel (columns), labels in the user's language."""
+    df = _received_in(feedback, *_bounds(start, period))
+    counts = pd.crosstab(df["type"].fillna(""), df["channel"].fillna(""))
+    counts = counts.loc[_in_sheet_order(counts.index, "type"), _in_sheet_order(counts.columns, "channel")]
+    counts.index = [schema.choice_label(TABLE, "type", k, lang) or NO_VALUE for k in counts.index]
+    counts.columns = [schema.choice_label(TABLE, "channel", k, lang) or NO_VALUE for k in counts.columns]
+    counts.index.name = field_label("type", lang)
+    return counts
+
+
+def period_trend(feedback: pd.DataFrame, period: str, settings: Settings, now: datetime, lang: str) -> pd.DataFrame:
+    """Return every period's numbers, newest first, as text with localised column names."""
+    by = feedback_by_period(feedback, PERIODS[period], settings=settings, now=now).iloc[::-1]
+    return pd.DataFrame({
+        t("feedback.period", lang): [period_label(p, period, lang) for p in by["period"]],
+        t("feedback.col_responses", lang): by["responses"].tolist(),
+        "CSAT": [_percent(None if pd.isna(v) else v) for v in by["csat_pct"]],
+        "NPS": [_signed(None if pd.isna(v) else v) for v in by["nps"]],
+        t("feedback.m_complaints", lang): by["complaint_count"].tolist(),
+        t("feedback.m_median", lang): [_duration(None if pd.isna(v) else v, lang) for v in by["median_hours_to_resolve"]],
+        t("feedback.m_within", lang): [_percent(None if pd.isna(v) else v * 100) for v in by["within_sla_share"]],
+    })
+
+
+def overdue_for_home(register: Register, user: User, now: datetime) -> int:
+    """Count overdue complaints for the home page tile (lib.home.ATTENTION_COUNTERS signature)."""
+    return overdue_complaints(register.frames[TABLE], now, settings=register.settings)
+
+
+def _in_sheet_order(keys: Iterable[str], field_key: str) -> list[str]:
+    """Sort choice keys as the sheet lists the choices; anything else (empty, unknown) goes last."""
+    order = choices(field_key)
+    return sorted(keys, key=lambda k: order.index(k) if k in order else len(order))
+
+
+def _bounds(start: pd.Timestamp, period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return start, start + pd.tseries.frequencies.to_offset(PERIODS[period])
+
+
+def _received_in(feedback: pd.DataFrame, start, end) -> pd.DataFrame:
+    return feedback[(feedback["received_at"] >= pd.Timestamp(start)) & (feedback["received_at"] < pd.Timestamp(end))]
+
+
+def _customer_names(customers: pd.DataFrame) -> dict[str, str]:
+    df = customers[customers["customer_id"] != ""].drop_duplicates("customer_id")
+    return dict(zip(df["customer_id"], df["name"]))
+
+
+def _urgency(row: dict, lang: str) -> str:
+    """Marker and words for how urgent one queue row is."""
+    if row["overdue"]:
+        return "🔴 " + t("feedback.overdue_by", lang, time=_duration(-row["hours_left"], lang))
+    if row["due_today"]:
+        return "🟠 " + t("feedback.due_today", lang, time=_duration(row["hours_left"], lang))
+    if row["awaiting_call_back"]:
+        return "📞 " + t("feedback.call_back", lang)
+    if not pd.isna(row["hours_left"]):
+        return "🟢 " + t("feedback.due_in", lang, time=_duration(row["hours_left"], lang))
+    return ""
+
+
+def _duration(hours: float | None, lang: str) -> str:
+    """Show a number of hours as hours up to two days, as days beyond."""
+    if hours is None or pd.isna(hours):
+        return NO_VALUE
+    if abs(hours) < 48:
+        return t("feedback.hours", lang, n=_number(hours))
+    return t("feedback.days", lang, n=_number(hours / 24))
+
+
+def _number(x: float) -> str:
+    """One decimal for small numbers (5.5), none for larger ones (24)."""
+    return f"{x:.1f}".rstrip("0").rstrip(".") if abs(x) < 10 else f"{x:.0f}"
+
+
+def _percent(value: float | None) -> str:
+    return NO_VALUE if value is None else f"{value:.0f} %"
+
+
+def _signed(value: float | None) -> str:
+    """Show an NPS with its sign (+25, -10, 0)."""
+    if value is None:
+        return NO_VALUE
+    return f"{value:+.0f}" if round(value) else "0"
+
+
+def _when(value) -> str:
+    """Show a time to the minute ("" when there is none)."""
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _shown(table: str, f: schema.Field, value, lang: str) -> str:
+    """Show a conflicting value as people read it (a choice by its label)."""
+    value = _plain(value)
+    if f.type == schema.CHOICE:
+        return schema.choice_label(table, f.key, value, lang) if value else NO_VALUE
+    return cells.write(f, value, lang) or NO_VALUE
+
+
 # ---- helpers -------------------------------------------------------------------------------------
 
 def _now(now: datetime | None) -> datetime:
@@ -515,13 +808,20 @@ def _same_person(a, b) -> bool:
 
 def _require_may_work_on(user: User, item: dict, *, closing: bool) -> None:
     """Staff work on their own items only; managers may work on and close anyone's."""
+    refusal = _work_refusal(user, item, closing=closing)
+    if refusal is not None:
+        raise refusal
+
+
+def _work_refusal(user: User, item: dict, *, closing: bool) -> PermissionDenied | None:
+    """The refusal a user gets for working on this item, or None when they may."""
     if _same_person(item["assignee"], user.email):
-        return
+        return None
     if auth.can(user, "close_complaints" if closing else "assign_complaints"):
-        return
+        return None
     who = item["assignee"] or "—"
     fid = item["feedback_id"]
-    raise PermissionDenied(
+    return PermissionDenied(
         f"反馈 {fid} 由 {who} 处理，只有处理人或经理可以{'关闭' if closing else '更改'}它；本次操作未执行。",
         f"Feedback {fid} is assigned to {who}; only they or a manager may {'close' if closing else 'change'} it. "
         "Nothing was done.")

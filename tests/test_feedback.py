@@ -684,3 +684,116 @@ def test_top_topics_read_complaints_only_by_default():
     df = described("感谢实施团队的专业服务", type="praise")
 
     assert feedback.top_topics(df).empty
+
+
+# ---- audit rows ----------------------------------------------------------------------------------
+
+def test_audit_rows_are_written_in_the_registers_language_whatever_the_users(store, register):
+    changes = feedback.change_status(store, register, STAFF, "F-000001", "in_progress", "zh", now=NOW)
+
+    audit = changes.audit[0].values
+    assert (audit["old"], audit["new"]) == ("New", "In progress")
+
+
+@pytest.mark.parametrize("write", [
+    lambda store, register: feedback.assign(store, register, MANAGER, "F-000001", OTHER.email, "en", now=NOW),
+    lambda store, register: feedback.set_due(store, register, MANAGER, "F-000001", NOW + timedelta(days=3), "en",
+                                             reason="客户要求延期", now=NOW),
+    lambda store, register: feedback.link_customer(store, register, STAFF, "F-000007", "C-000002", "en", now=NOW),
+], ids=["assign", "set-due", "link-customer"])
+def test_audit_rows_carry_the_time_of_the_change(store, register, write):
+    changes = write(store, register)
+
+    assert changes.audit[0].values["at"] == NOW
+
+
+# ---- what the feedback page shows ----------------------------------------------------------------
+
+@pytest.mark.parametrize("user, feedback_id, actions", [
+    (STAFF, "F-000001", ["start", "resolve"]),
+    (STAFF, "F-000002", ["resolve"]),
+    (STAFF, "F-000003", ["close", "reopen"]),
+    (STAFF, "F-000004", ["reopen"]),
+    (STAFF, "F-000005", []),
+    (STAFF, "F-000007", ["start", "resolve", "link"]),
+    (MANAGER, "F-000005", ["resolve", "assign", "due"]),
+    (MANAGER, "F-000006", ["close", "reopen", "assign"]),
+    (MANAGER, "F-000004", ["reopen"]),
+    (VIEWER, "F-000001", []),
+], ids=["staff-new", "staff-in-progress", "staff-resolved", "staff-closed", "staff-others", "staff-no-customer",
+        "manager-others-in-progress", "manager-others-resolved", "manager-closed", "viewer"])
+def test_item_state_offers_the_actions_the_user_may_take(register, user, feedback_id, actions):
+    assert feedback.item_state(register, user, feedback_id, "en")[1] == actions
+
+
+@pytest.mark.parametrize("user, refusal", [
+    (STAFF, "Feedback F-000005 is assigned to other@example.com; only they or a manager may change it. "
+            "Nothing was done."),
+    (MANAGER, ""),
+    (VIEWER, ""),
+], ids=["staff-on-others", "manager", "viewer-sees-no-form-so-no-refusal"])
+def test_item_state_gives_the_workflows_refusal_instead_of_actions(register, user, refusal):
+    assert feedback.item_state(register, user, "F-000005", "en")[2] == refusal
+
+
+@pytest.mark.parametrize("action, inputs, field, value", [
+    ("start", {}, "status", "in_progress"),
+    ("resolve", {"resolution": "已道歉并补发"}, "resolution", "已道歉并补发"),
+    ("assign", {"assignee": OTHER.email, "reason": "休假"}, "assignee", OTHER.email),
+    ("due", {"due_at": NOW + timedelta(days=3), "reason": "客户要求延期"}, "due_at", NOW + timedelta(days=3)),
+], ids=["start", "resolve", "assign", "due"])
+def test_take_action_does_what_the_action_names_with_its_inputs(store, register, action, inputs, field, value):
+    feedback.take_action(store, register, MANAGER, "F-000001", action, "en", now=NOW, **inputs)
+
+    assert saved_record(store, "F-000001")[field] == value
+
+
+def test_every_action_says_what_it_asks_for(register):
+    assert set(feedback.ACTION_INPUTS) == {*feedback.MOVES, "assign", "due", "link"}
+
+
+def test_queue_filters_are_arguments_of_the_queue(register, queue_items):
+    filters = {arg: options[:1] for arg, _, options in feedback.queue_filters(register)}
+
+    assert isinstance(feedback.queue(queue_items, NOW, **filters), pd.DataFrame)
+
+
+@pytest.mark.parametrize("period, starts", [
+    ("month", ["2024-03-01", "2024-02-01", "2024-01-01", "2023-12-01"]),
+    ("quarter", ["2024-01-01", "2023-10-01"]),
+], ids=["months", "quarters"])
+def test_periods_run_from_the_first_feedback_up_to_now_newest_first(period, starts):
+    df = frame(item("F-000001", received=datetime(2023, 12, 31, 23, 0)), item("F-000002", received=datetime(2024, 1, 5)))
+
+    got = feedback.period_starts(df, period, NOW)
+
+    assert [s.date().isoformat() for s in got] == starts
+
+
+@pytest.mark.parametrize("start, period, lang, label", [
+    (pd.Timestamp(2024, 3, 1), "month", "en", "2024-03"), (pd.Timestamp(2024, 3, 1), "month", "zh", "2024年3月"),
+    (pd.Timestamp(2024, 10, 1), "quarter", "en", "2024 Q4"), (pd.Timestamp(2024, 10, 1), "quarter", "zh", "2024年第4季度"),
+], ids=["month-en", "month-zh", "quarter-en", "quarter-zh"])
+def test_periods_are_named_in_the_users_language(start, period, lang, label):
+    assert feedback.period_label(start, period, lang) == label
+
+
+def test_period_metrics_show_no_value_when_nobody_answered():
+    metrics = feedback.period_metrics(frame(), "month", pd.Timestamp(2024, 3, 1), Settings(), NOW, "en")
+
+    assert [m["value"] for m in metrics] == ["—", "—", "0", "—", "—", "0 / 0"]
+
+
+@pytest.mark.parametrize("received, due, urgency", [
+    (NOW - timedelta(hours=30), NOW - timedelta(hours=6), "🔴 Overdue by 6 h"),
+    (NOW - timedelta(hours=2), NOW + timedelta(hours=5, minutes=30), "🟠 Due today, 5.5 h left"),
+    (NOW - timedelta(hours=2), NOW + timedelta(days=3), "🟢 3 d left"),
+], ids=["overdue", "due-today", "due-in-days"])
+def test_queue_table_marks_urgency_in_words(received, due, urgency):
+    q = feedback.queue(frame(item("F-000001", received=received, due=due)), NOW)
+
+    assert feedback.queue_table(q, pd.DataFrame(CUSTOMERS), "en").at[0, "Urgency"] == urgency
+
+
+def test_home_page_counts_overdue_complaints(register):
+    assert feedback.overdue_for_home(register, VIEWER, NOW + timedelta(days=2)) == 4
