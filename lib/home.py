@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from lib import auth, schema
+from lib import auth, feedback, schema
 from lib.i18n import t
 from lib.register import Register
 
@@ -48,5 +48,7 @@ def attention(reg: Register, user: auth.User, now: datetime) -> dict[str, int]:
     return out
 
 
-# Later modules register their home-page counts here: (name, function(reg, user, now) -> int).
-ATTENTION_COUNTERS: list = []
+# The home page's tiles after "active customers": (name, function(reg, user, now) -> int).
+ATTENTION_COUNTERS: list = [
+    ("overdue_complaints", feedback.overdue_for_home),
+]
