@@ -84,6 +84,26 @@ def role_for(email: str, roles: dict, default: str = "viewer") -> str | None:
     return default if default in ROLES else None
 
 
+# Contact details viewers see masked (DESIGN.md §3): phone, e-mail and WeChat ID columns.
+MASKED_FIELDS = ("phone", "email", "wechat")
+
+
+def sees_contact_details(user: User) -> bool:
+    """True if the user may see phones, e-mails and WeChat IDs in full (every role above viewer)."""
+    return user.role != "viewer"
+
+
+def masked(frame, user: User, columns: tuple[str, ...] = MASKED_FIELDS):
+    """Return the frame with phone, e-mail and WeChat columns masked for viewers (unchanged for others)."""
+    present = [c for c in columns if c in frame.columns]
+    if sees_contact_details(user) or not present:
+        return frame
+    out = frame.copy()
+    for column in present:
+        out[column] = out[column].map(mask)
+    return out
+
+
 def mask(text: str) -> str:
     """Hide most of a phone, e-mail or WeChat ID for viewers, keeping enough to recognise it."""
     text = str(text or "")

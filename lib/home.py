@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from lib import auth, feedback, schema
+from lib import auth, feedback, schema, tiers
 from lib.i18n import t
 from lib.register import Register
 
@@ -51,4 +51,5 @@ def attention(reg: Register, user: auth.User, now: datetime) -> dict[str, int]:
 # The home page's tiles after "active customers": (name, function(reg, user, now) -> int).
 ATTENTION_COUNTERS: list = [
     ("overdue_complaints", feedback.overdue_for_home),
+    ("review_due", tiers.review_due_count),
 ]

@@ -32,6 +32,7 @@ def migrate(source: Store, target: Store, progress=None) -> dict:
                             "The target register is not empty. To avoid overwriting data, migration only "
                             "writes into an empty database or sheet.")
     before = source.load()
+    target.clear()  # leftover Settings rows give way to the source's
     target.restore(before, progress=progress)
     after = target.load()
     report = {"counts_before": row_counts(before), "counts_after": row_counts(after),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field as dc_field
 
 LANGS = ("zh", "en")
@@ -235,6 +236,7 @@ DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "［": "[", "］": "]"})
 
 
+@lru_cache(maxsize=65536)
 def normalize_label(text: str) -> str:
     """Fold a header or choice label for matching: width, case, spaces and brackets ignored."""
     folded = unicodedata.normalize("NFKC", str(text)).translate(_BRACKETS).casefold()

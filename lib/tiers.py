@@ -32,21 +32,23 @@ them). A customer with data but no positive revenue is C (rule "zero_revenue").
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from lib import auth, schema
-from lib.errors import DuplicateIdError, RecordNotFound, ValidationError
+from lib import auth, cells, i18n, schema
+from lib.errors import ConflictError, DuplicateIdError, RecordNotFound, ValidationError
 from lib.register import Register, empty_frame
 from lib.settings import Settings, format_weights
 from lib.store.base import ChangeSet, Store
 
 TIERS = ("A", "B", "C")
+METHODS = ("score", "pareto")
 SUB_SCORES = ("value", "frequency", "recency", "satisfaction", "potential")
 NONE = "none"   # how "no tier" is labelled in migration tables
+BOOKKEEPING = frozenset({"updated_at", "updated_by"})   # fields that never make an approval conflict
 _TIER_RANK = {"A": 3, "B": 2, "C": 1}
 _STAGE_POINTS = {"prospect": 0.0, "interested": 1.0, "customer": 1.0}
 
@@ -375,7 +377,7 @@ def propose_tiers(frames: dict[str, pd.DataFrame], settings: Settings, today: da
     "zero_revenue", "no_data" or "lost". Arguments given override the settings (what-if).
     """
     method = method or settings.tier_method
-    if method not in ("score", "pareto"):
+    if method not in METHODS:
         raise ValidationError(f"未知的分级方法：{method}。", f"Unknown tier method: {method}.")
     weights = _weights(settings.tier_weights if weights is None else weights)
     thresholds = dict(settings.tier_thresholds if thresholds is None else thresholds)
@@ -524,13 +526,15 @@ def migration_matrix(before: pd.Series, after: pd.Series) -> pd.DataFrame:
 
 
 def what_if(frames: dict[str, pd.DataFrame], settings: Settings, today: date, weights: dict | None = None,
-            thresholds: dict | None = None, method: str | None = None, pareto: dict | None = None) -> dict:
+            thresholds: dict | None = None, method: str | None = None, pareto: dict | None = None,
+            baseline: pd.DataFrame | None = None) -> dict:
     """Propose tiers under other weights/thresholds/method and count moves against the settings' proposals.
 
-    Returns proposals, baseline (under settings), matrix (migration_matrix baseline → proposals),
-    moves (from_tier, to_tier, count for every pair that moves) and moved (customers that move).
+    Returns proposals, baseline (under settings; pass it when already computed), matrix
+    (migration_matrix baseline → proposals), moves (from_tier, to_tier, count for every pair that
+    moves) and moved (customers that move).
     """
-    baseline = propose_tiers(frames, settings, today)
+    baseline = propose_tiers(frames, settings, today) if baseline is None else baseline
     proposals = propose_tiers(frames, settings, today, method=method, weights=weights,
                               thresholds=thresholds, pareto=pareto)
     before = baseline.set_index("customer_id")["proposed_tier"]
@@ -550,6 +554,168 @@ def tier_migrations(history: pd.DataFrame) -> pd.DataFrame:
                           "to_tier": _tier_labels(history["to_tier"]), "period": period})
     counts = table.groupby(["period", "from_tier", "to_tier"]).size().rename("count").reset_index()
     return counts[["from_tier", "to_tier", "count", "period"]]
+
+
+# ---- the review page ------------------------------------------------------------------------------
+
+SELECT = "select"   # the tick-box column of the review table (kept by key, so edits can be read back)
+CHANGES = ("up", "down", "new")   # what "only changes" keeps
+
+
+def review_due_count(reg: Register, user: auth.User, now: datetime) -> int:
+    """Count the customers due for a tier review (the home page's "review due" tile)."""
+    return int(review_due(_customers(reg.frames), reg.settings, now.date()).sum())
+
+
+def method_label(method: str, lang: str) -> str:
+    """Name a tier method in the user's language."""
+    return i18n.t(f"tiers.method_{method}", lang)
+
+
+def filter_options(proposals: pd.DataFrame, column: str) -> list[str]:
+    """The distinct non-empty values of a column (owners, industries), sorted."""
+    return sorted(v for v in proposals[column].dropna().unique().tolist() if str(v).strip())
+
+
+def filter_proposals(proposals: pd.DataFrame, *, only_changes: bool = False, only_due: bool = False,
+                     owners=(), industries=()) -> pd.DataFrame:
+    """Keep the proposals that change a tier, are due for review, or belong to these owners/industries."""
+    keep = pd.Series(True, index=proposals.index)
+    if only_changes:
+        keep &= proposals["change"].isin(CHANGES)
+    if only_due:
+        keep &= proposals["review_due"].astype(bool)
+    if owners:
+        keep &= proposals["owner"].isin(list(owners))
+    if industries:
+        keep &= proposals["industry"].isin(list(industries))
+    return proposals[keep].reset_index(drop=True)
+
+
+def sub_score_label(key: str, lang: str) -> str:
+    """Name a sub-score (value, frequency, …) in the user's language, capitalised."""
+    zh, en = SUB_SCORE_LABELS[key]
+    return zh if lang == "zh" else en.capitalize()
+
+
+def _tier_text(tiers: pd.Series) -> pd.Series:
+    return tiers.astype("object").where(tiers.isin(TIERS), "—")
+
+
+def _change_text(proposals: pd.DataFrame, lang: str) -> pd.Series:
+    change = proposals["change"].where(proposals["rule"] != "lost", "lost")
+    return change.map({k: i18n.t(f"tiers.change_{k}", lang) for k in (*CHANGES, "same", "insufficient", "lost")})
+
+
+def _rfm_text(proposals: pd.DataFrame) -> pd.Series:
+    parts = [proposals[k].astype("object") for k in ("rfm_r", "rfm_f", "rfm_m")]
+    text = [f"R{r} F{f} M{m}" if r is not pd.NA else "" for r, f, m in zip(*parts)]
+    return pd.Series(text, index=proposals.index, dtype="object")
+
+
+def review_table(proposals: pd.DataFrame, lang: str, select: bool | None = None) -> pd.DataFrame:
+    """Lay proposals out for people: labels in their language, the change as ↑ / ↓, reasons in their words.
+
+    With `select` a leading tick-box column (key SELECT) starts ticked or not, for choosing rows to approve.
+    """
+    label = lambda key: i18n.t(f"tiers.col_{key}", lang)   # noqa: E731
+    field = lambda key: schema.CUSTOMERS.field(key).label(lang)   # noqa: E731
+    segment = proposals["rfm_segment"].map({k: v[0 if lang == "zh" else 1] for k, v in SEGMENT_LABELS.items()})
+    reviewed = proposals["last_reviewed"].astype("datetime64[ns]").dt.strftime("%Y-%m-%d").fillna("")
+    columns = {
+        field("customer_id"): proposals["customer_id"], field("name"): proposals["name"],
+        field("owner"): proposals["owner"], field("industry"): proposals["industry"],
+        label("current"): _tier_text(proposals["current_tier"]),
+        label("proposed"): _tier_text(proposals["proposed_tier"]),
+        label("change"): _change_text(proposals, lang), label("score"): proposals["score"].round(1),
+        **{sub_score_label(k, lang): proposals[k].round().astype("Int64") for k in SUB_SCORES},
+        label("rfm"): _rfm_text(proposals), label("segment"): segment.astype("object").fillna(""),
+        label("due"): proposals["review_due"].astype(bool), label("reviewed"): reviewed,
+        label("reasons"): proposals[f"reasons_{'zh' if lang == 'zh' else 'en'}"],
+    }
+    table = pd.DataFrame(columns).reset_index(drop=True)
+    if select is not None:
+        table.insert(0, SELECT, bool(select))
+    return table
+
+
+def locked_columns(table: pd.DataFrame) -> list[str]:
+    """Every column of a review table but the tick box: people choose rows, they do not edit proposals."""
+    return [c for c in table.columns if c != SELECT]
+
+
+def checked_ids(shown_ids: list[str], editor_state: dict | None, all_checked: bool = False) -> list[str]:
+    """The IDs of the rows ticked in the review table: every row's default, then the user's edits by row position.
+
+    `editor_state` is what st.data_editor keeps in the session ({"edited_rows": {position: {column: value}}, …}).
+    """
+    ticked = [bool(all_checked)] * len(shown_ids)
+    for position, edit in (editor_state or {}).get("edited_rows", {}).items():
+        if SELECT in edit and 0 <= int(position) < len(shown_ids):
+            ticked[int(position)] = bool(edit[SELECT])
+    return [customer_id for customer_id, tick in zip(shown_ids, ticked) if tick]
+
+
+def approval_decisions(proposals: pd.DataFrame, customer_ids: list[str],
+                       method: str) -> tuple[list[dict], list[str]]:
+    """Turn the chosen customers' proposals into approval decisions; also return those with no proposal."""
+    chosen = proposals[proposals["customer_id"].isin(customer_ids)]
+    graded = chosen["proposed_tier"].isin(TIERS)
+    rows = chosen.loc[graded, ["customer_id", "proposed_tier", "score"]].itertuples(index=False)
+    decisions = [{"customer_id": cid, "to_tier": tier, "score": score, "method": method} for cid, tier, score in rows]
+    return decisions, chosen.loc[~graded, "customer_id"].tolist()
+
+
+def selection_problems(customer_ids: list[str], skipped: list[str], lang: str) -> list[str]:
+    """Say what is wrong with a selection to approve: nothing ticked, or customers with no proposal."""
+    problems = [] if customer_ids else [i18n.t("tiers.nothing_selected", lang)]
+    return problems + ([i18n.t("tiers.skipped", lang, ids=", ".join(skipped))] if skipped else [])
+
+
+def customer_choices(proposals: pd.DataFrame) -> dict[str, str]:
+    """{customer ID: "ID · name (tier)"} for choosing one customer to override."""
+    current = _tier_text(proposals["current_tier"])
+    return {cid: f"{cid} · {name} ({tier})"
+            for cid, name, tier in zip(proposals["customer_id"], proposals["name"], current)}
+
+
+def service_table(settings: Settings, lang: str) -> pd.DataFrame:
+    """Each tier's follow-up cadence and treatment, for the page's legend."""
+    rows = []
+    for tier in TIERS:
+        service = service_for(tier, settings)
+        rows.append({i18n.t("tiers.col_tier", lang): tier,
+                     i18n.t("tiers.col_cadence", lang): i18n.t("tiers.every_days", lang, days=service["cadence_days"]),
+                     i18n.t("tiers.col_treatment", lang): service[f"treatment_{'zh' if lang == 'zh' else 'en'}"]})
+    return pd.DataFrame(rows)
+
+
+def migration_table(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Label a migration matrix for people: "no tier" in their language, rows from, columns to."""
+    names = {NONE: i18n.t("tiers.no_tier", lang)}
+    table = matrix.rename(index=names, columns=names)
+    table.index.name, table.columns.name = i18n.t("tiers.matrix_from", lang), i18n.t("tiers.matrix_to", lang)
+    return table
+
+
+def moves_text(moves: pd.DataFrame, lang: str) -> str:
+    """Say which moves a what-if makes: "B → A: 3 · C → B: 1" ("no tier" in the user's language)."""
+    name = lambda tier: i18n.t("tiers.no_tier", lang) if tier == NONE else tier   # noqa: E731
+    rows = moves[["from_tier", "to_tier", "count"]].itertuples(index=False)
+    return " · ".join(f"{name(a)} → {name(b)}: {n}" for a, b, n in rows)
+
+
+def conflict_table(conflicts: list, lang: str) -> pd.DataFrame:
+    """Show each field someone changed meanwhile: what the user saw, what the register holds now, what they wanted."""
+    rows = []
+    for c in conflicts:
+        f = schema.TABLES[c.table].field(c.field)
+        rows.append({schema.CUSTOMERS.field("customer_id").label(lang): c.record_id,
+                     i18n.t("tiers.col_field", lang): f.label(lang),
+                     i18n.t("tiers.col_seen", lang): cells.write(f, c.started_from, lang),
+                     i18n.t("tiers.col_theirs", lang): cells.write(f, c.current, lang),
+                     i18n.t("tiers.col_yours", lang): cells.write(f, c.wanted, lang)})
+    return pd.DataFrame(rows)
 
 
 # ---- writes ---------------------------------------------------------------------------------------
@@ -602,59 +768,80 @@ def _records(register: Register, customer_ids: list[str], lang: str) -> dict[str
 
 
 def approve_tiers(store: Store, register: Register, user: auth.User, decisions: list[dict], lang: str,
-                  today: date | None = None) -> ChangeSet:
+                  today: date | None = None, now: datetime | None = None) -> ChangeSet:
     """Set each decided customer's tier and review date, with a tier history row, in one save.
 
     A decision is {customer_id, to_tier, score, method, reason?}. Old values are those of the
-    register the user saw, so a field someone changed meanwhile is reported as a conflict.
+    register the user saw, so a tier or review date someone changed meanwhile is reported as a
+    conflict and nothing is saved. The bookkeeping fields (updated_at, updated_by) never conflict:
+    when only they changed, the save is redone once over the values there now.
     An unchanged tier is still a review: its review date and history row are written.
     """
     auth.require(user, "approve_tiers")
-    today = today or date.today()
-    changes = ChangeSet(user.email)
+    at = now or datetime.now().replace(microsecond=0)
+    today = today or at.date()
     for decision in decisions:
         if decision.get("to_tier") not in TIERS:
             raise ValidationError(f"「新级别」必须是 A、B 或 C（客户 {decision.get('customer_id')}）。",
                                   f"To must be A, B or C (customer {decision.get('customer_id')}).")
     records = _records(register, [str(d["customer_id"]) for d in decisions], lang)
     fields = schema.CUSTOMERS
-    for decision in decisions:
-        customer_id, to_tier = str(decision["customer_id"]), decision["to_tier"]
-        record = records[customer_id]
-        reason = str(decision.get("reason") or "").strip() or ("分级评审" if lang == "zh" else "Tier review")
-        old_tier = typed_value(fields.field("tier"), record["tier"])
-        old_reviewed = typed_value(fields.field("tier_reviewed_at"), record["tier_reviewed_at"])
 
-        def update(field_key: str, old, new) -> None:
-            changes.update("customers", customer_id, field_key, old, new, reason=reason,
-                           action="approve_tier", lang=lang)
+    def build(current: dict) -> ChangeSet:
+        changes = ChangeSet(user.email, at=at, lang=register.lang)
+        for decision in decisions:
+            customer_id, to_tier = str(decision["customer_id"]), decision["to_tier"]
+            record = records[customer_id]
+            reason = str(decision.get("reason") or "").strip() or ("分级评审" if lang == "zh" else "Tier review")
 
-        if old_tier != to_tier:
-            update("tier", old_tier, to_tier)
-        if old_reviewed != today:
-            update("tier_reviewed_at", old_reviewed, today)
-        update("updated_at", typed_value(fields.field("updated_at"), record["updated_at"]), changes.at)
-        update("updated_by", typed_value(fields.field("updated_by"), record["updated_by"]), user.email)
-        changes.add("tier_history", {
-            "customer_id": customer_id, "from_tier": old_tier, "to_tier": to_tier,
-            "score": _score_text(decision.get("score")), "method": str(decision.get("method") or ""),
-            "reviewed_at": changes.at, "reviewer": user.email, "reason": reason},
-            reason=reason, action="create", lang=lang)
-    if changes:
+            def old(field_key: str):
+                seen = typed_value(fields.field(field_key), record[field_key])
+                return current.get((customer_id, field_key), seen)
+
+            def update(field_key: str, new) -> None:
+                changes.update("customers", customer_id, field_key, old(field_key), new, reason=reason,
+                               action="approve_tier")
+
+            if old("tier") != to_tier:
+                update("tier", to_tier)
+            if old("tier_reviewed_at") != today:
+                update("tier_reviewed_at", today)
+            update("updated_at", at)
+            update("updated_by", user.email)
+            changes.add("tier_history", {
+                "customer_id": customer_id, "from_tier": old("tier"), "to_tier": to_tier,
+                "score": _score_text(decision.get("score")), "method": str(decision.get("method") or ""),
+                "reviewed_at": at, "reviewer": user.email, "reason": reason},
+                reason=reason, action="create")
+        return changes
+
+    changes = build({})
+    if not changes:
+        return changes
+    try:
+        store.save(changes)
+    except ConflictError as e:
+        real = [c for c in e.conflicts if c.field not in BOOKKEEPING]
+        if real:
+            raise ConflictError(real) from None
+        changes = build({(c.record_id, c.field): c.current for c in e.conflicts})
         store.save(changes)
     return changes
 
 
-def override_tier(store: Store, register: Register, user: auth.User, customer_id: str, to_tier: str,
-                  reason: str, lang: str, today: date | None = None) -> ChangeSet:
+def override_tier(store: Store, register: Register, user: auth.User, customer_id: str | None, to_tier: str | None,
+                  reason: str | None, lang: str, today: date | None = None, now: datetime | None = None) -> ChangeSet:
     """Set one customer's tier by hand; the reason is required and recorded."""
     auth.require(user, "approve_tiers")
+    if not customer_id:
+        raise ValidationError("请选择要调整级别的「客户」；本次修改未保存。",
+                              "Choose the Customer whose tier to override. Nothing was saved.")
     if not str(reason or "").strip():
         raise ValidationError("请填写「原因」：手动调整级别必须说明原因；本次修改未保存。",
                               "Reason is required: say why the tier is overridden. Nothing was saved.")
     decision = {"customer_id": customer_id, "to_tier": to_tier, "score": "", "method": "override",
                 "reason": str(reason).strip()}
-    return approve_tiers(store, register, user, [decision], lang, today=today)
+    return approve_tiers(store, register, user, [decision], lang, today=today, now=now)
 
 
 def save_settings_weights(store: Store, register: Register, user: auth.User, weights: dict,

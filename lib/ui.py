@@ -224,21 +224,8 @@ def sign_in() -> None:
         st.login(providers[0]) if providers else st.login()
 
 
-def _through_app() -> None:
-    """Rerun through app.py when a fresh server ran a page by URL in Streamlit's legacy pages/ mode.
-
-    Until some session has called st.navigation, Streamlit serves files in pages/ on their own, which
-    would skip sign-in, the role-based menu and the language switch of app.py.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def page_start(action: str = "view") -> tuple[Register, auth.User]:
     """Common top of every page: refuse if not allowed, load the register, banners, sidebar."""
-    _through_app()
     user = require_page(current_user(), action)
     try:
         reg = register()

@@ -1,7 +1,7 @@
 """Home: which register is open, counts per tab, data health, and what needs attention."""
 import streamlit as st
 
-from lib import home, ui
+from lib import audit, home, ui
 
 reg, user = ui.page_start()
 st.title(ui.tr("home.title"))
@@ -9,6 +9,9 @@ store = ui.store()
 st.caption(ui.tr("home.source", kind=store.kind, location=store.location))
 if store.link:
     st.link_button(ui.tr("home.open_sheet"), store.link)
+
+for warning in audit.home_warnings(reg, ui.lang()):
+    st.warning(warning)
 
 summary = home.attention(reg, user, ui.now())
 cols = st.columns(len(summary))
@@ -25,3 +28,10 @@ if health.empty:
 else:
     st.warning(ui.tr("home.problems", n=len(health)))
     st.dataframe(health, hide_index=True, key="home.health")
+
+changes = audit.home_changes(reg, user, ui.now(), since=ui.last_visit(reg, user), lang=ui.lang())
+st.subheader(ui.tr("audit.changes_title"))
+if changes.empty:
+    st.caption(ui.tr("audit.changes_none"))
+else:
+    st.dataframe(changes, hide_index=True)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import cells, schema, tiers
+from lib import cells, i18n, schema, tiers
 from lib.auth import User
 from lib.errors import ConflictError, PermissionDenied, RecordNotFound, ValidationError
 from lib.register import read_register
@@ -626,3 +626,122 @@ def test_only_admins_change_tier_settings(store, register, user):
 def test_saving_inconsistent_thresholds_is_refused(store, register, thresholds):
     with pytest.raises(ValidationError, match="Thresholds"):
         tiers.save_settings_weights(store, register, ADMIN, NEW_WEIGHTS, thresholds, "en")
+
+
+def test_approval_is_redone_over_bookkeeping_someone_changed_meanwhile(store, register):
+    # Someone edits another field of C-000001 after the manager loaded the register: updated_at/by move.
+    touch = ChangeSet("owner@example.com", at=datetime(2025, 5, 30, 8, 0), lang="en")
+    touch.update("customers", "C-000001", "updated_at", UPDATED, datetime(2025, 5, 30, 8, 0))
+    store.save(touch)
+
+    changes = tiers.approve_tiers(store, register, MANAGER, [decision("C-000001", "A")], "en", today=TODAY)
+
+    assert updates_of(changes, "C-000001")["updated_at"] == (datetime(2025, 5, 30, 8, 0), changes.at)
+    assert read_register(store.load()).record("customers", "C-000001")["tier"] == "A"
+
+
+def test_approval_is_stamped_with_the_time_given(store, register):
+    at = datetime(2025, 6, 1, 10, 30)
+
+    changes = tiers.approve_tiers(store, register, MANAGER, [decision("C-000001", "A")], "en", now=at)
+
+    assert changes.at == at and updates_of(changes, "C-000001")["tier_reviewed_at"] == (REVIEWED, at.date())
+    assert changes.new_rows[0].values["reviewed_at"] == at
+
+
+def test_override_without_a_customer_is_refused(store, register):
+    with pytest.raises(ValidationError, match="Choose the Customer"):
+        tiers.override_tier(store, register, MANAGER, None, "A", "Strategic", "en", today=TODAY)
+
+
+# ---- the review page's tables ---------------------------------------------------------------------
+
+def review_proposals() -> pd.DataFrame:
+    """One customer per kind of change: down (A → C), same (B), new (no tier), not enough data."""
+    return tiers.propose_tiers(register_of(
+        [customer("C-000001", tier="A", reviewed=date(2025, 3, 1)), customer("C-000002", tier="B", budget=900),
+         customer("C-000003", budget=5_000), customer("C-000004", tier="C")],
+        [deal("C-000001", 100, on=date(2024, 7, 1)), deal("C-000002", 800), deal("C-000003", 900)]).frames,
+        Settings(), TODAY)
+
+
+def test_review_proposals_cover_every_kind_of_change():
+    assert review_proposals()["change"].tolist() == ["down", "same", "new", "insufficient"]
+
+
+@pytest.mark.parametrize("options, expected", [
+    ({}, ["C-000001", "C-000002", "C-000003", "C-000004"]),
+    ({"only_changes": True}, ["C-000001", "C-000003"]),
+    ({"only_due": True}, ["C-000002", "C-000003", "C-000004"]),
+    ({"owners": ["someone@example.com"]}, []),
+    ({"industries": ["Retail"]}, ["C-000001", "C-000002", "C-000003", "C-000004"]),
+], ids=["none", "only-changes-keeps-up-down-new", "only-due", "owner", "industry"])
+def test_filter_proposals(options, expected):
+    assert tiers.filter_proposals(review_proposals(), **options)["customer_id"].tolist() == expected
+
+
+@pytest.mark.parametrize("lang, marks", [
+    ("en", ["↓ down", "= same", "new", "not enough data"]),
+    ("zh", ["↓ 降级", "= 不变", "新定级", "数据不足"]),
+], ids=["en", "zh"])
+def test_review_table_shows_the_change_in_the_users_language(lang, marks):
+    table = tiers.review_table(review_proposals(), lang)
+    assert table[i18n.t("tiers.col_change", lang)].tolist() == marks
+
+
+def test_review_table_with_selection_starts_with_unticked_boxes():
+    table = tiers.review_table(review_proposals(), "en", select=False)
+    assert table.columns[0] == tiers.SELECT and not table[tiers.SELECT].any()
+    assert tiers.locked_columns(table) == table.columns[1:].tolist()
+
+
+@pytest.mark.parametrize("editor_state, all_checked, expected", [
+    (None, False, []),
+    ({"edited_rows": {0: {"select": True}, 2: {"select": True}}}, False, ["C-1", "C-3"]),
+    ({"edited_rows": {1: {"select": False}}}, True, ["C-1", "C-3"]),
+    ({"edited_rows": {"0": {"select": True}, 7: {"select": True}}}, False, ["C-1"]),
+], ids=["nothing", "ticked", "all-but-one", "text-position-and-edit-beyond-the-table"])
+def test_checked_ids_reads_the_ticked_rows(editor_state, all_checked, expected):
+    assert tiers.checked_ids(["C-1", "C-2", "C-3"], editor_state, all_checked) == expected
+
+
+def test_approval_decisions_leave_out_customers_without_a_proposal():
+    decisions, skipped = tiers.approval_decisions(review_proposals(), ["C-000001", "C-000004"], "score")
+    assert [(d["customer_id"], d["to_tier"], d["method"]) for d in decisions] == [("C-000001", "C", "score")]
+    assert skipped == ["C-000004"]
+
+
+@pytest.mark.parametrize("ids, skipped, expected", [
+    ([], [], ["Tick the customers to approve in the table first."]),
+    (["C-1"], ["C-1"], ["No proposal to approve (not enough data, or lost): C-1. Use the override below to set "
+                        "their tier."]),
+    (["C-1"], [], []),
+], ids=["nothing-ticked", "no-proposal", "fine"])
+def test_selection_problems(ids, skipped, expected):
+    assert tiers.selection_problems(ids, skipped, "en") == expected
+
+
+def test_review_due_count_counts_the_customers_due():
+    register = register_of([customer("C-000001", reviewed=date(2025, 5, 1)), customer("C-000002"),
+                            customer("C-000003", archived=True), customer("C-000004", stage="lost")])
+    assert tiers.review_due_count(register, VIEWER, datetime(2025, 6, 1, 9, 0)) == 1
+
+
+def test_moves_text_names_each_move():
+    moves = pd.DataFrame({"from_tier": ["B", "none"], "to_tier": ["A", "C"], "count": [3, 1]})
+    assert tiers.moves_text(moves, "en") == "B → A: 3 · No tier → C: 1"
+
+
+def test_service_table_lists_every_tiers_cadence():
+    table = tiers.service_table(Settings(follow_up_days={"A": 14, "B": 45, "C": 90}), "en")
+    assert table["Follow-up"].tolist() == ["Follow up every 14 days", "Follow up every 45 days",
+                                           "Follow up every 90 days"]
+
+
+def test_what_if_compares_with_a_baseline_given_instead_of_recomputing_it():
+    register = register_of([customer("C-000001", budget=1_000)], [deal("C-000001", 500)])
+    baseline = tiers.propose_tiers(register.frames, Settings(), TODAY).assign(proposed_tier="C")
+
+    result = tiers.what_if(register.frames, Settings(), TODAY, baseline=baseline)
+
+    assert result["moves"].to_dict("records") == [{"from_tier": "C", "to_tier": "B", "count": 1}]

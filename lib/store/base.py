@@ -154,9 +154,17 @@ class Store(abc.ABC):
     def set_demo(self, demo: bool) -> None:
         """Mark or unmark the register as demo data (SQL backends keep this flag)."""
 
+    @abc.abstractmethod
     def clear(self) -> None:
-        """Remove every data row (demo reset, restore target); audit log kept by callers."""
-        raise NotImplementedError
+        """Remove every data row of every tab (demo reset; before a restore into an empty register)."""
+
+    @abc.abstractmethod
+    def restore(self, raw: RawRegister, progress=None) -> None:
+        """Write tabs exactly as given (titles, headers, unknown columns, text) into this cleared register."""
+
+    @abc.abstractmethod
+    def is_empty(self) -> bool:
+        """True if no tab holds a record (Settings rows are configuration, not records)."""
 
 
 # ---- shared rules every backend applies on save -------------------------------------------------

@@ -182,8 +182,8 @@ class SheetsStore(Store):
         return RawRegister(tabs, lang, datetime.now().replace(microsecond=0))
 
     def is_empty(self) -> bool:
-        """True if no register tab holds a data row."""
-        return not any(tab.rows for tab in self.load().tabs.values())
+        """True if no register tab holds a record (Settings rows are configuration, not records)."""
+        return not any(tab.rows for key, tab in self.load().tabs.items() if key != "settings")
 
     def _metadata(self, refresh: bool = False) -> dict[str, _TabInfo]:
         if self._tabs is not None and not refresh:

@@ -205,7 +205,7 @@ class SqlStore(Store):
                     progress(n / len(raw.tabs))
 
     def is_empty(self) -> bool:
-        """True if no tab holds a data row."""
+        """True if no tab holds a record (Settings rows are configuration, not records)."""
         with self.engine.connect() as conn:
             return all(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() == 0
-                       for t in DATA.values())
+                       for key, t in DATA.items() if key != "settings")
