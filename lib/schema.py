@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
 
 LANGS = ("zh", "en")
 

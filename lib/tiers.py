@@ -323,7 +323,6 @@ def _reasons(out: pd.DataFrame, method: str, thresholds: dict, pareto: dict, sha
     """One sentence per customer, in 中文 and English, with the sub-scores and the deciding rule."""
     subs = [_percent_texts(out[k]).tolist() for k in SUB_SCORES]
     tiers = out["proposed_tier"].fillna("").tolist()
-    rules = out["rule"].tolist()
     if method == "pareto":
         a, b = float(pareto["A"]), float(pareto["B"])
         revenue = [f"{v:,.0f}" for v in out["revenue"].tolist()]

@@ -12,7 +12,8 @@ from lib.auth import User
 from lib.errors import ConflictError, DuplicateIdError, PermissionDenied, RecordNotFound, ValidationError
 from lib.register import read_register
 from lib.settings import Settings
-from lib.store.base import ChangeSet, FieldUpdate, RawRegister, RawTab, Store, plan_updates, row_texts
+from lib.store.base import FieldUpdate, RawRegister, RawTab
+from tests.memory_store import MemoryStore
 
 NOW = datetime(2024, 3, 15, 10, 0)
 STAFF = User("staff@example.com", "Staff", "staff")
@@ -26,31 +27,6 @@ CUSTOMERS = [
     {"customer_id": "C-000001", "name": "上海华东机械有限公司", "owner": OWNER},
     {"customer_id": "C-000002", "name": "Blue River Trading Co., Ltd.", "owner": ""},
 ]
-
-
-class MemoryStore(Store):
-    """A store in memory that checks and applies change sets like a real backend, and keeps them."""
-    kind = "memory"
-
-    def __init__(self, raw: RawRegister):
-        self.raw = raw
-        self.saved: list[ChangeSet] = []
-
-    def load(self) -> RawRegister:
-        return copy.deepcopy(self.raw)
-
-    def save(self, changes: ChangeSet) -> None:
-        tabs, lang = self.raw.tabs, self.raw.lang
-        for table, row, col, text in plan_updates(tabs, changes, lang):
-            tabs[table].rows[row][col] = text
-        for new in changes.rows_to_append:
-            tab = tabs[new.table]
-            tab.rows.append(row_texts(tab, new, lang))
-            tab.row_numbers.append(len(tab.rows) + 1)
-        self.saved.append(changes)
-
-    def ensure_layout(self, lang: str) -> list[str]:
-        return []
 
 
 def raw_register(lang: str = "en", **rows: list[dict]) -> RawRegister:

@@ -1,7 +1,6 @@
 """Tier review (lib/tiers.py): proposals, RFM segments, what-if, and approving tiers."""
 from __future__ import annotations
 
-import copy
 from datetime import date, datetime
 
 import numpy as np
@@ -13,7 +12,8 @@ from lib.auth import User
 from lib.errors import ConflictError, PermissionDenied, RecordNotFound, ValidationError
 from lib.register import read_register
 from lib.settings import Settings, default_rows
-from lib.store.base import ChangeSet, RawRegister, RawTab, Store, plan_updates, row_texts
+from lib.store.base import ChangeSet, RawRegister, RawTab
+from tests.memory_store import MemoryStore
 
 TODAY = date(2025, 6, 1)          # the default 12-month window starts on 2024-06-01
 IN_WINDOW = date(2025, 5, 1)
@@ -68,31 +68,6 @@ def propose(customers: list[dict], transactions: list[dict] = (), feedback: list
     register = register_of(customers, transactions, feedback)
     proposals = tiers.propose_tiers(register.frames, settings or Settings(), TODAY, **options)
     return proposals.set_index("customer_id")
-
-
-class MemoryStore(Store):
-    """A store in memory that checks updates against what it holds (like a backend) and keeps each save."""
-    kind = "memory"
-
-    def __init__(self, raw: RawRegister):
-        self.raw = copy.deepcopy(raw)
-        self.saved: list[ChangeSet] = []
-
-    def load(self) -> RawRegister:
-        return copy.deepcopy(self.raw)
-
-    def save(self, changes: ChangeSet) -> None:
-        tabs, lang = self.raw.tabs, self.raw.lang
-        for table, row, col, text in plan_updates(tabs, changes, lang):
-            tabs[table].rows[row][col] = text
-        for new in changes.rows_to_append:
-            tab = tabs[new.table]
-            tab.rows.append(row_texts(tab, new, lang))
-            tab.row_numbers.append(len(tab.rows) + 1)
-        self.saved.append(changes)
-
-    def ensure_layout(self, lang: str) -> list[str]:
-        return []
 
 
 # Two customers, one better on every measure: every sub-score is 100 against 0.
