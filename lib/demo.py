@@ -4,9 +4,9 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-from lib import cells, schema
+from lib import schema
 from lib.settings import default_rows
-from lib.store.base import RawRegister, RawTab
+from lib.store.base import RawRegister, raw_from_records
 
 _CITIES = [("上海", "Shanghai"), ("北京", "Beijing"), ("深圳", "Shenzhen"), ("杭州", "Hangzhou"),
            ("广州", "Guangzhou"), ("成都", "Chengdu"), ("苏州", "Suzhou"), ("武汉", "Wuhan"),
@@ -157,9 +157,4 @@ def generate(customers: int = 200, *, seed: int = 7, today: date | None = None, 
                 "reviewer": "manager@example.com", "reason": ""})
     for s in default_rows():
         rows["settings"].append(s)
-    tabs = {}
-    for key, t in schema.TABLES.items():
-        texts = [[cells.write(f, r.get(f.key), lang) for f in t.fields] for r in rows[key]]
-        tabs[key] = RawTab(key, t.label(lang), schema.header_labels(key, lang), texts,
-                           [i + 2 for i in range(len(texts))])
-    return RawRegister(tabs, lang, datetime.now().replace(microsecond=0), demo=True)
+    return raw_from_records(rows, lang, datetime.now().replace(microsecond=0), demo=True)

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from lib import cells, feedback, schema
+from lib import feedback
 from lib.auth import User
 from lib.errors import ConflictError, DuplicateIdError, PermissionDenied, RecordNotFound, ValidationError
 from lib.register import read_register
 from lib.settings import Settings
-from lib.store.base import FieldUpdate, RawRegister, RawTab
+from lib.store.base import raw_from_records, FieldUpdate, RawRegister
 from tests.memory_store import MemoryStore
 
 NOW = datetime(2024, 3, 15, 10, 0)
@@ -31,12 +31,7 @@ CUSTOMERS = [
 
 def raw_register(lang: str = "en", **rows: list[dict]) -> RawRegister:
     """Lay typed rows out as the cell text a sheet holds, every tab present."""
-    tabs = {}
-    for key, t in schema.TABLES.items():
-        texts = [[cells.write(f, r.get(f.key), lang) for f in t.fields] for r in rows.get(key, [])]
-        tabs[key] = RawTab(key, t.label(lang), schema.header_labels(key, lang), texts,
-                           [i + 2 for i in range(len(texts))])
-    return RawRegister(tabs, lang, NOW)
+    return raw_from_records(rows, lang, NOW)
 
 
 def item(feedback_id: str, *, type: str = "complaint", status: str | None = "new", assignee: str = STAFF.email,

@@ -7,12 +7,12 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from lib import cells, schema, tiers
+from lib import tiers
 from lib.auth import User
 from lib.errors import PermissionDenied
 from lib.register import read_register
 from lib.settings import default_rows
-from lib.store.base import ChangeSet, RawRegister, RawTab
+from lib.store.base import raw_from_records, ChangeSet, RawRegister
 from lib.store.sql import SqlStore
 
 PAGE = "pages/tiers.py"
@@ -54,12 +54,7 @@ TRANSACTIONS = [
 def raw_register(lang: str = "en", settings: list[dict] | None = None) -> RawRegister:
     """The sheet text of the customers and deals above, with the default Settings rows."""
     rows = {"customers": CUSTOMERS, "transactions": TRANSACTIONS, "settings": settings or default_rows()}
-    tabs = {}
-    for key, t in schema.TABLES.items():
-        texts = [[cells.write(f, r.get(f.key), lang) for f in t.fields] for r in rows.get(key, [])]
-        tabs[key] = RawTab(key, t.label(lang), schema.header_labels(key, lang), texts,
-                           [i + 2 for i in range(len(texts))])
-    return RawRegister(tabs, lang, NOW)
+    return raw_from_records(rows, lang, NOW)
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import cells, i18n, schema, tiers
+from lib import i18n, tiers
 from lib.auth import User
 from lib.errors import ConflictError, PermissionDenied, RecordNotFound, ValidationError
 from lib.register import read_register
 from lib.settings import Settings, default_rows
-from lib.store.base import ChangeSet, RawRegister, RawTab
+from lib.store.base import raw_from_records, ChangeSet, RawRegister
 from tests.memory_store import MemoryStore
 
 TODAY = date(2025, 6, 1)          # the default 12-month window starts on 2024-06-01
@@ -49,12 +49,7 @@ def raw_register(lang: str = "en", **rows: list[dict]) -> RawRegister:
     rows = dict(rows)
     rows["transactions"] = [{"txn_id": f"T-{i:06d}", **r} for i, r in enumerate(rows.get("transactions", []), 1)]
     rows["feedback"] = [{"feedback_id": f"F-{i:06d}", **r} for i, r in enumerate(rows.get("feedback", []), 1)]
-    tabs = {}
-    for key, t in schema.TABLES.items():
-        texts = [[cells.write(f, r.get(f.key), lang) for f in t.fields] for r in rows.get(key, [])]
-        tabs[key] = RawTab(key, t.label(lang), schema.header_labels(key, lang), texts,
-                           [i + 2 for i in range(len(texts))])
-    return RawRegister(tabs, lang, LOADED)
+    return raw_from_records(rows, lang, LOADED)
 
 
 def register_of(customers: list[dict], transactions: list[dict] = (), feedback: list[dict] = (), **rows):

@@ -5,12 +5,12 @@ from datetime import date, datetime
 
 import pytest
 
-from lib import cells, schema, tiers
+from lib import tiers
 from lib.auth import User
 from lib.errors import ConflictError
 from lib.register import read_register
 from lib.settings import default_rows
-from lib.store.base import ChangeSet, RawRegister, RawTab
+from lib.store.base import raw_from_records, ChangeSet, RawRegister
 from tests.sheets_emulator import column_letter
 
 NOW = datetime(2026, 11, 20, 10, 0)
@@ -26,12 +26,7 @@ def customers(n: int, tier: str | None = "C") -> list[dict]:
 def raw_register(lang: str, customer_rows: list[dict]) -> RawRegister:
     """The sheet text of these customers and the default Settings, every other tab empty."""
     rows = {"customers": customer_rows, "settings": default_rows()}
-    tabs = {}
-    for key, t in schema.TABLES.items():
-        texts = [[cells.write(f, r.get(f.key), lang) for f in t.fields] for r in rows.get(key, [])]
-        tabs[key] = RawTab(key, t.label(lang), schema.header_labels(key, lang), texts,
-                           [i + 2 for i in range(len(texts))])
-    return RawRegister(tabs, lang, NOW)
+    return raw_from_records(rows, lang, NOW)
 
 
 def decisions(ids: list[str], to_tier: str = "A") -> list[dict]:

@@ -302,3 +302,14 @@ def row_texts(tab: RawTab, row: NewRow, lang: str) -> list[str]:
         if col is not None and t.has(key):
             out[col] = cells.write(t.field(key), value, lang)
     return out
+
+
+def raw_from_records(records: dict[str, list[dict]], lang: str, loaded_at: datetime,
+                     demo: bool = False) -> RawRegister:
+    """Lay typed records out as the cell text a new register holds: every tab, contract headers."""
+    tabs = {}
+    for key, t in schema.TABLES.items():
+        texts = [[cells.write(f, r.get(f.key), lang) for f in t.fields] for r in records.get(key, [])]
+        tabs[key] = RawTab(key, t.label(lang), schema.header_labels(key, lang), texts,
+                           [i + 2 for i in range(len(texts))])
+    return RawRegister(tabs, lang, loaded_at, demo=demo)
