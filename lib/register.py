@@ -102,11 +102,14 @@ def _typed_column(f: schema.Field, texts: list[str], table: str, headers_label: 
                   row_numbers: list[int], issues: list[CellIssue]):
     """Read one column's texts into typed values, collecting what could not be read."""
     values = []
+    readings: dict[str, cells.Reading] = {}  # most columns repeat a few texts; read each once
     for text, row in zip(texts, row_numbers):
         if text == "" or text is None:
             values.append(None)
             continue
-        reading = cells.read(f, text)
+        reading = readings.get(text)
+        if reading is None:
+            reading = readings[text] = cells.read(f, text)
         if reading.problem:
             issues.append(CellIssue(table, row, headers_label, reading.text, reading.problem))
         values.append(reading.value)

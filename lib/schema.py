@@ -272,6 +272,11 @@ def field_for_header(table_key: str, header: str) -> str | None:
 
 def map_headers(table_key: str, headers: list[str]) -> dict[str, int]:
     """Map field keys to column positions (0-based) by header text; the first match wins."""
+    return dict(_map_headers(table_key, tuple(str(h) for h in headers)))
+
+
+@lru_cache(maxsize=1024)
+def _map_headers(table_key: str, headers: tuple[str, ...]) -> dict[str, int]:
     found: dict[str, int] = {}
     for pos, header in enumerate(headers):
         key = field_for_header(table_key, header) if str(header).strip() else None
