@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from lib import auth, feedback, schema, tiers
+from lib import auth, feedback, followups, schema, tiers
 from lib.i18n import t
 from lib.register import Register
 
@@ -52,4 +52,5 @@ def attention(reg: Register, user: auth.User, now: datetime) -> dict[str, int]:
 ATTENTION_COUNTERS: list = [
     ("overdue_complaints", feedback.overdue_for_home),
     ("review_due", tiers.review_due_count),
+    ("overdue_follow_ups", followups.overdue_follow_ups),
 ]
