@@ -32,7 +32,7 @@ BUDGET_S = 0.5
 
 
 def page_work(reg, filters: kpis.Filters, period: str = "month") -> int:
-    """Do what pages/charts.py does after loading the register; return the number of charts."""
+    """Do what views/charts.py does after loading the register; return the number of charts."""
     start, end = kpis.period_bounds(period, NOW.date())
     kpis.filter_options(reg)
     scope = kpis.scope(reg, start, end, NOW, filters)

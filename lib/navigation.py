@@ -17,16 +17,16 @@ class PageSpec:
 
 
 PAGES = (
-    PageSpec("pages/home.py", "nav.home", "home", "🏠", "view"),
-    PageSpec("pages/customers.py", "nav.customers", "customers", "📇", "view"),
-    PageSpec("pages/new_customer.py", "nav.new_customer", "new", "➕", "edit"),
-    PageSpec("pages/customer.py", "nav.customer", "customer", "🗂️", "view"),
-    PageSpec("pages/follow_ups.py", "nav.follow_ups", "follow-ups", "⏰", "view"),
-    PageSpec("pages/tiers.py", "nav.tiers", "tiers", "🏅", "view"),
-    PageSpec("pages/feedback.py", "nav.feedback", "feedback", "💬", "view"),
-    PageSpec("pages/charts.py", "nav.charts", "charts", "📊", "view"),
-    PageSpec("pages/audit.py", "nav.audit", "audit", "📜", "audit"),
-    PageSpec("pages/admin.py", "nav.admin", "admin", "🛠️", "settings"),
+    PageSpec("views/home.py", "nav.home", "home", "🏠", "view"),
+    PageSpec("views/customers.py", "nav.customers", "customers", "📇", "view"),
+    PageSpec("views/new_customer.py", "nav.new_customer", "new", "➕", "edit"),
+    PageSpec("views/customer.py", "nav.customer", "customer", "🗂️", "view"),
+    PageSpec("views/follow_ups.py", "nav.follow_ups", "follow-ups", "⏰", "view"),
+    PageSpec("views/tiers.py", "nav.tiers", "tiers", "🏅", "view"),
+    PageSpec("views/feedback.py", "nav.feedback", "feedback", "💬", "view"),
+    PageSpec("views/charts.py", "nav.charts", "charts", "📊", "view"),
+    PageSpec("views/audit.py", "nav.audit", "audit", "📜", "audit"),
+    PageSpec("views/admin.py", "nav.admin", "admin", "🛠️", "settings"),
 )
 
 

@@ -44,3 +44,11 @@ def test_browser_opens_app_and_switches_language(served_app, page):
     wait_for_app(page)
     page.get_by_role("heading", name="客户档案").wait_for(timeout=20_000)
     assert page.get_by_text("本机单用户模式").first.is_visible()
+
+
+def test_page_opened_by_url_on_a_fresh_server_runs_through_the_app(served_app, page):
+    server = served_app()
+    page.goto(server.url + "/charts")
+    wait_for_app(page)
+    page.get_by_text("语言 / Language").wait_for(timeout=20_000)
+    assert page.get_by_role("heading", name="Charts").first.is_visible()

@@ -185,7 +185,7 @@ AUDIT_UPDATE = re.compile(r"""(\.update\(|FieldUpdate\()\s*(["']audit["']|audit\
 
 
 def test_the_app_never_updates_the_audit_tab():
-    """Append-only from the app's side: no code in lib/ or pages/ builds an update of the audit tab."""
+    """Append-only from the app's side: no code in lib/ or views/ builds an update of the audit tab."""
     sources = [path for folder in ("lib", "pages") for path in (ROOT / folder).rglob("*.py")]
     offenders = [f"{path.relative_to(ROOT)}:{n}" for path in sources
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
@@ -263,14 +263,14 @@ def test_remembering_a_visit_adds_no_audit_row(store):
 # ---- the audit page --------------------------------------------------------------------------------
 
 def test_audit_page_lists_every_change_for_a_manager(app_test):
-    at = app_test("pages/audit.py", raw=register_raw(LOG), role="manager").run()
+    at = app_test("views/audit.py", raw=register_raw(LOG), role="manager").run()
     assert not at.exception
     assert at.title[0].value == "Audit log"
     assert "7 entries (of 7 in the log)" in [c.value for c in at.caption]
 
 
 def test_audit_page_filters_by_customer_with_its_records(app_test):
-    at = app_test("pages/audit.py", raw=register_raw(LOG), role="manager").run()
+    at = app_test("views/audit.py", raw=register_raw(LOG), role="manager").run()
     at.selectbox(key="audit.customer").set_value("C-000001").run()
     assert not at.exception
     assert "4 entries (of 7 in the log)" in [c.value for c in at.caption]
@@ -278,12 +278,12 @@ def test_audit_page_filters_by_customer_with_its_records(app_test):
 
 def test_audit_page_warns_when_the_log_looks_edited_by_hand(app_test):
     log = [*LOG, entry("2026-01-01 09:00", "bob@example.com", "update", "customers", "C-000001", "stage", "a", "b")]
-    at = app_test("pages/audit.py", raw=register_raw(log), role="manager").run()
+    at = app_test("views/audit.py", raw=register_raw(log), role="manager").run()
     assert any("edited by hand" in w.value for w in at.warning)
 
 
 def test_audit_page_offers_csv_and_excel_export(app_test):
-    at = app_test("pages/audit.py", raw=register_raw(LOG), role="manager").run()
+    at = app_test("views/audit.py", raw=register_raw(LOG), role="manager").run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Export CSV", "Export Excel"]
 

@@ -105,7 +105,7 @@ def test_signed_in_user_sees_name_and_role_and_no_local_mode_banner(app):
     assert not any("Local single-user mode" in w.value for w in at.warning)
 
 
-@pytest.mark.parametrize("page", ["pages/home.py", "pages/admin.py", "pages/audit.py"])
+@pytest.mark.parametrize("page", ["views/home.py", "views/admin.py", "views/audit.py"])
 def test_local_mode_says_on_every_page_that_anyone_is_admin(app_test, page):
     at = app_test(page).run()
     assert any("anyone who can open this page has admin rights" in w.value for w in at.warning)
@@ -121,7 +121,7 @@ def page_text(node) -> str:
     return str(getattr(node, "proto", ""))
 
 
-@pytest.mark.parametrize("page", ["pages/home.py", "pages/admin.py"])
+@pytest.mark.parametrize("page", ["views/home.py", "views/admin.py"])
 def test_secrets_are_never_shown(app, page):
     at = app("boss@example.com").run()
     at.switch_page(page).run()
@@ -158,7 +158,7 @@ def test_register_error_on_a_page_shows_only_its_message(app_test, monkeypatch):
 
 
 def test_note_over_the_cell_limit_on_the_new_customer_form_gets_a_clear_message(app_test):
-    at = app_test("pages/new_customer.py", role="staff").run()
+    at = app_test("views/new_customer.py", role="staff").run()
     at.text_input(key="new_customer.name").input("Qingdao Lighthouse Ceramics")
     at.text_area(key="new_customer.notes").input("x" * 50_001)
     at.button(key="new_customer.save").click().run()

@@ -26,7 +26,7 @@ def admin_page(app_test):
         at = app_test(raw=raw, role=role, email="boss@example.com")
         SqlStore(os.environ["REGISTER_URL"]).set_demo(raw is None or raw.demo)   # seeding keeps no demo mark
         at.run()
-        return at.switch_page("pages/admin.py").run()
+        return at.switch_page("views/admin.py").run()
     return open_page
 
 

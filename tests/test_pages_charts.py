@@ -10,7 +10,7 @@ from lib import charts, schema
 from lib.i18n import t
 from lib.store.base import RawRegister, RawTab
 
-PAGE = "pages/charts.py"
+PAGE = "views/charts.py"
 
 
 def chart_specs(at) -> list[dict]:

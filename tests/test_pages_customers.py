@@ -12,7 +12,7 @@ from tests.data.fixtures import NOW
 from tests.data.make_messy_customers import PATH
 from tests.data.registers import CUSTOMERS, small_register
 
-LIST, NEW, RECORD, FOLLOW_UPS = "pages/customers.py", "pages/new_customer.py", "pages/customer.py", "pages/follow_ups.py"
+LIST, NEW, RECORD, FOLLOW_UPS = "views/customers.py", "views/new_customer.py", "views/customer.py", "views/follow_ups.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

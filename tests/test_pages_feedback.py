@@ -12,7 +12,7 @@ from lib.register import read_register
 from lib.store.base import RawRegister, RawTab
 from lib.store.sql import SqlStore
 
-PAGE = "pages/feedback.py"
+PAGE = "views/feedback.py"
 NOW = datetime(2026, 11, 20, 10, 0)   # REGISTER_NOW in tests/conftest.py
 STAFF, OTHER, MANAGER = "staff@example.com", "other@example.com", "manager@example.com"
 

@@ -15,7 +15,7 @@ from lib.settings import default_rows
 from lib.store.base import raw_from_records, ChangeSet, RawRegister
 from lib.store.sql import SqlStore
 
-PAGE = "pages/tiers.py"
+PAGE = "views/tiers.py"
 NOW = datetime(2026, 11, 20, 10, 0)   # REGISTER_NOW in tests/conftest.py
 MANAGER = "manager@example.com"
 AMY, BEN = "amy@example.com", "ben@example.com"

@@ -216,10 +216,10 @@ class Form:
 
 
 FORMS = {
-    "feedback": Form("pages/feedback.py", {"feedback.customer_id": "C-000003", "feedback.type": "complaint",
+    "feedback": Form("views/feedback.py", {"feedback.customer_id": "C-000003", "feedback.type": "complaint",
                                            "feedback.description": "发货延迟三天，影响生产"},
                      "feedback.log", {"feedback": 1, "audit": 1}),
-    "new customer": Form("pages/new_customer.py", {"new_customer.name": "雅鲁藏布测绘研究所",
+    "new customer": Form("views/new_customer.py", {"new_customer.name": "雅鲁藏布测绘研究所",
                                                    "new_customer.region": "拉萨",
                                                    "new_customer.contact.name": "次仁",
                                                    "new_customer.contact.phone": "13900000002"},
@@ -250,7 +250,7 @@ def landed(before: dict[str, int], after: dict[str, int], form: Form) -> dict[st
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_page_opened_during_a_burst_shows_the_last_register_read_with_a_warning(sheets_emulator, sheet_app, lang):
-    at = sheet_app("pages/home.py", lang)
+    at = sheet_app("views/home.py", lang)
     ui.refresh()                                             # the cached register expires …
     sheets_emulator.fail_next(429, times=APP_RETRIES + 1)    # … while Google refuses every read
 
@@ -262,7 +262,7 @@ def test_page_opened_during_a_burst_shows_the_last_register_read_with_a_warning(
 
 
 def test_page_opened_during_a_burst_costs_no_more_reads_than_the_budget(sheets_emulator, sheet_app):
-    at = sheet_app("pages/home.py")
+    at = sheet_app("views/home.py")
     ui.refresh()
     sheets_emulator.fail_next(429, times=APP_RETRIES + 1)
     sheets_emulator.reset_counts()

@@ -32,10 +32,10 @@ ROLE_TABLE = {
     "backup": ADMIN_ONLY,
 }
 PAGE_ROLES = {
-    "pages/home.py": EVERYONE, "pages/customers.py": EVERYONE, "pages/new_customer.py": STAFF_UP,
-    "pages/customer.py": EVERYONE, "pages/follow_ups.py": EVERYONE, "pages/tiers.py": EVERYONE,
-    "pages/feedback.py": EVERYONE, "pages/charts.py": EVERYONE, "pages/audit.py": MANAGER_UP,
-    "pages/admin.py": ADMIN_ONLY,
+    "views/home.py": EVERYONE, "views/customers.py": EVERYONE, "views/new_customer.py": STAFF_UP,
+    "views/customer.py": EVERYONE, "views/follow_ups.py": EVERYONE, "views/tiers.py": EVERYONE,
+    "views/feedback.py": EVERYONE, "views/charts.py": EVERYONE, "views/audit.py": MANAGER_UP,
+    "views/admin.py": ADMIN_ONLY,
 }
 ACTION_CASES = [(role, action) for action in ROLE_TABLE for role in ROLES]
 PAGE_CASES = [(role, page) for page in PAGE_ROLES for role in ROLES]
@@ -53,7 +53,7 @@ def user(role: str) -> auth.User:
 
 
 def case_id(case) -> str:
-    return "-".join(str(part).removeprefix("pages/").removesuffix(".py") for part in case)
+    return "-".join(str(part).removeprefix("views/").removesuffix(".py") for part in case)
 
 
 def test_role_table_covers_every_action_of_the_app():

@@ -50,7 +50,7 @@ for table, tab in zip(shown, st.tabs([ui.tr(f"customers.tab_{t}") for t in shown
         st.dataframe(customers.for_display(view[table], table, lang, user, customers.SHOWN.get(table)),
                      hide_index=True, key=f"customer.table_{table}")
         if table == "feedback":
-            st.page_link("pages/feedback.py", label=ui.tr("customers.log_feedback"), icon="💬", query_params={"customer": cid})
+            st.page_link("views/feedback.py", label=ui.tr("customers.log_feedback"), icon="💬", query_params={"customer": cid})
         if table in customers.ADD_FORMS and auth.can(user, "edit"):
             write, fields = customers.ADD_FORMS[table]
             with st.form(f"customer.add_{table}", clear_on_submit=True):

@@ -23,7 +23,7 @@ def field_input(table, key, prefix, value=None):
 
 if saved := st.session_state.pop("new_customer.saved", None):
     st.success(ui.tr("customers.created", id=saved))
-    st.page_link("pages/customer.py", label=ui.tr("customers.open_record", id=saved), query_params={"id": saved}, icon="🗂️")
+    st.page_link("views/customer.py", label=ui.tr("customers.open_record", id=saved), query_params={"id": saved}, icon="🗂️")
 tabs = st.tabs([ui.tr("customers.one"), ui.tr("import.title")], key="new_customer.tabs") if auth.can(user, "import") else [st.container()]
 with tabs[0]:
     business, person = st.columns([3, 2])
@@ -38,7 +38,7 @@ with tabs[0]:
     if matches:
         st.warning(ui.tr("customers.probable_duplicates"))
         for m in matches:
-            st.page_link("pages/customer.py", label=customers.match_text(m, lang), query_params={"id": m.customer_id}, icon="🔗")
+            st.page_link("views/customer.py", label=customers.match_text(m, lang), query_params={"id": m.customer_id}, icon="🔗")
     confirmed = bool(matches) and st.checkbox(ui.tr("customers.save_anyway"), key="new_customer.save_anyway")
     if st.button(ui.tr("customers.save"), type="primary", key="new_customer.save"):
         new_id = ui.run_write(customers.add_customer, store, reg, user, values, contact, lang, ui.now(),
