@@ -39,6 +39,18 @@ class Register:
     missing_ids: dict[str, list[int]] = field(default_factory=dict)      # table → sheet rows without ID
     duplicate_ids: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # table → id → rows
     missing_required: dict[str, list[int]] = field(default_factory=dict)
+    _derived: dict = field(default_factory=dict, repr=False)
+
+    def derived(self, key: tuple, compute):
+        """Compute something from this register once: a register never changes after it is read.
+
+        Callers must not modify what they get back (it is shared by every session until the next refresh).
+        """
+        if key not in self._derived:
+            if len(self._derived) > 256:  # what-if trials are keyed by their inputs; keep the memo small
+                self._derived.clear()
+            self._derived[key] = compute()
+        return self._derived[key]
 
     @property
     def lang(self) -> str:

@@ -872,3 +872,17 @@ def save_settings_weights(store: Store, register: Register, user: auth.User, wei
     if changes:
         store.save(changes)
     return changes
+
+
+def proposals_of(reg, today: date, method: str | None = None) -> pd.DataFrame:
+    """The proposals of a loaded register under its Settings, computed once per register, day and method."""
+    return reg.derived(("tiers.proposals", today, method),
+                       lambda: propose_tiers(reg.frames, reg.settings, today, method=method))
+
+
+def what_if_of(reg, today: date, weights: dict, thresholds: dict, baseline: pd.DataFrame | None = None) -> dict:
+    """A what-if trial of the score method on a loaded register, computed once per register and inputs."""
+    key = ("tiers.what_if", today, tuple(sorted(weights.items())), tuple(sorted(thresholds.items())),
+           baseline is None)
+    return reg.derived(key, lambda: what_if(reg.frames, reg.settings, today, weights=weights, thresholds=thresholds,
+                                            method="score", baseline=baseline))

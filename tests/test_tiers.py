@@ -715,3 +715,11 @@ def test_what_if_compares_with_a_baseline_given_instead_of_recomputing_it():
     result = tiers.what_if(register.frames, Settings(), TODAY, baseline=baseline)
 
     assert result["moves"].to_dict("records") == [{"from_tier": "C", "to_tier": "B", "count": 1}]
+
+
+def test_proposals_of_a_loaded_register_are_computed_once_per_day_and_method():
+    reg = register_of(STRONG_AND_WEAK["customers"], STRONG_AND_WEAK["transactions"], STRONG_AND_WEAK["feedback"])
+    first = tiers.proposals_of(reg, TODAY, "score")
+    assert tiers.proposals_of(reg, TODAY, "score") is first
+    assert tiers.proposals_of(reg, TODAY, "pareto") is not first
+    assert first["proposed_tier"].tolist() == propose(**STRONG_AND_WEAK)["proposed_tier"].tolist()

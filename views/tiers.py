@@ -50,7 +50,7 @@ method = st.segmented_control(ui.tr("tiers.method"), tiers.METHODS, default=sett
                               format_func=lambda m: tiers.method_label(m, lang)) or settings.tier_method
 st.caption(ui.tr("tiers.method_settings", method=tiers.method_label(settings.tier_method, lang)))
 try:
-    proposals = tiers.propose_tiers(reg.frames, settings, ui.now().date(), method=method)
+    proposals = tiers.proposals_of(reg, ui.now().date(), method)
 except RegisterError as e:  # e.g. weights in the Settings tab that are all zero
     st.error(e.message(lang))
     st.stop()
@@ -102,8 +102,8 @@ if approver:
         thresholds = {k: col.number_input(ui.tr(f"tiers.threshold_{k}"), 0, 100, round(settings.tier_thresholds[k]),
                                           key=f"tiers.whatif.{k}") for col, k in zip(st.columns(5), ("A", "B"))}
         try:
-            trial = tiers.what_if(reg.frames, settings, ui.now().date(), weights=weights, thresholds=thresholds,
-                                  method="score", baseline=proposals if method == settings.tier_method else None)
+            trial = tiers.what_if_of(reg, ui.now().date(), weights, thresholds,
+                                     baseline=proposals if method == settings.tier_method else None)
         except RegisterError as e:  # every weight set to zero
             st.error(e.message(lang))
             st.stop()
