@@ -60,6 +60,10 @@ class AuditWarning:
 
 def entries(reg: Register) -> pd.DataFrame:
     """The audit tab with each row's table key and the customer it concerns (`customer_id`, "" if none)."""
+    return reg.derived(("audit.entries",), lambda: _entries(reg)).copy(deep=False)
+
+
+def _entries(reg: Register) -> pd.DataFrame:
     log = reg.frame(TABLE).copy()
     log["table"] = [schema.table_for_title(str(v)) or str(v) for v in log["table"]]
     log["customer_id"] = _customer_of(reg, log)
