@@ -22,7 +22,7 @@ import pandas as pd
 from lib import auth, cells, schema
 from lib.i18n import t, texts
 from lib.register import Register
-from lib.store.base import ChangeSet, FieldUpdate, NewRow, Store
+from lib.store.base import ChangeSet, Store
 
 TABLE = "audit"
 ORDER_TOLERANCE = timedelta(minutes=10)
@@ -214,8 +214,10 @@ def last_seen(reg: Register, email: str) -> datetime | None:
 def mark_seen(store: Store, reg: Register, user: auth.User, now: datetime) -> bool:
     """Move the user's last visit to now, at most once per `SEEN_EVERY`; True if it wrote.
 
-    One save, no audit row (bookkeeping, not a change to the register); no role needed.
+    One save with its audit row like every write of the app (action "visit"); no role needed.
     """
+    if reg.frame("customers").empty:  # nothing to report on yet, and an empty register stays restorable
+        return False
     row = _last_seen_row(reg, user.email)
     seen = last_seen(reg, user.email)
     if seen is not None and now - seen < SEEN_EVERY:
@@ -224,10 +226,10 @@ def mark_seen(store: Store, reg: Register, user: auth.User, now: datetime) -> bo
     changes = ChangeSet(user.email, at=now, lang=reg.lang)
     if row is None:
         description = "上次访问时间 / last visit"
-        changes.new_rows.append(NewRow("settings", {"key": last_seen_key(user.email), "value": text,
-                                                    "description": description}))
+        changes.add("settings", {"key": last_seen_key(user.email), "value": text, "description": description},
+                    action="visit")
     else:
-        changes.updates.append(FieldUpdate("settings", row["key"], "value", row["value"], text))
+        changes.update("settings", row["key"], "value", row["value"], text, action="visit")
     store.save(changes)
     return True
 

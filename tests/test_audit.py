@@ -255,9 +255,11 @@ def test_visit_after_an_hour_moves_the_last_visit(store):
     assert audit.last_seen(read_register(store.load()), ALICE.email) == NOW + timedelta(hours=2)
 
 
-def test_remembering_a_visit_adds_no_audit_row(store):
+def test_remembering_a_visit_is_in_the_audit_log_like_every_write(store):
     audit.mark_seen(store, read_register(store.load()), ALICE, NOW)
-    assert len(store.load().tabs["audit"].rows) == len(LOG)
+    log = read_register(store.load()).frame("audit")
+    assert len(log) == len(LOG) + 1
+    assert log.iloc[-1][["user", "action", "table"]].tolist() == [ALICE.email, "visit", "settings"]
 
 
 # ---- the audit page --------------------------------------------------------------------------------
