@@ -79,3 +79,9 @@ def wait_for_app(page, timeout_ms: int = 30_000) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
     page.wait_for_timeout(150)  # let the last delta render
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+
+
+def click(page, locator) -> None:
+    """Click and wait for the rerun it starts to finish."""
+    locator.click()
+    wait_for_app(page)

@@ -6,7 +6,7 @@ import re
 
 from lib.register import read_register
 from lib.store.sql import SqlStore
-from tests.browser import wait_for_app
+from tests.browser import click, wait_for_app
 from tests.data.registers import small_register
 
 
@@ -27,40 +27,35 @@ def _choose(page, container, label: str, option: str) -> None:
     wait_for_app(page)
 
 
-def _click(page, locator) -> None:
-    locator.click()
-    wait_for_app(page)
-
-
 def test_add_customer_see_duplicate_open_record_log_call_and_edit_with_reason(served_app, seeded_url, page):
     url = seeded_url(small_register("en"))
     server = served_app(env={"REGISTER_URL": url})
     page.goto(server.url)
     wait_for_app(page)
-    _click(page, page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="New customer"))
+    click(page, page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="New customer"))
 
     _type(page, "Customer name *", "华信科技（上海）有限公司")
     page.get_by_text("This customer probably exists already. Check these records first:").wait_for()
     assert page.get_by_role("link", name=re.compile(r"上海华信科技有限公司 \(C-000001\)")).is_visible()
-    _click(page, page.get_by_text("I checked: this is a new customer. Save anyway"))
-    _click(page, page.get_by_role("button", name="Save customer"))
+    click(page, page.get_by_text("I checked: this is a new customer. Save anyway"))
+    click(page, page.get_by_role("button", name="Save customer"))
     page.get_by_text("Customer C-000006 created.").wait_for()
 
-    _click(page, page.get_by_role("link", name="Open the record of C-000006"))
+    click(page, page.get_by_role("link", name="Open the record of C-000006"))
     page.get_by_role("heading", name="华信科技（上海）有限公司").wait_for()
 
-    _click(page, page.get_by_role("tab", name="Interactions"))
+    click(page, page.get_by_role("tab", name="Interactions"))
     form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name="Log interaction"))
     _choose(page, form, "Channel", "Phone")
     form.get_by_label("Summary", exact=True).fill("Called about the renewal")
-    _click(page, form.get_by_role("button", name="Log interaction"))
+    click(page, form.get_by_role("button", name="Log interaction"))
     page.get_by_text("Saved.").wait_for()
 
-    _click(page, page.get_by_text("Edit basic info"))
+    click(page, page.get_by_text("Edit basic info"))
     _type(page, "Owner", "li.na@example.com")
     page.get_by_text("Reason (required for changes to key fields)").wait_for()
     _type(page, "Reason (required for changes to key fields)", "Territory change")
-    _click(page, page.get_by_role("button", name="Save changes"))
+    click(page, page.get_by_role("button", name="Save changes"))
     page.get_by_text("Saved.").wait_for()
 
     reg = read_register(SqlStore(url, lang="en").load())

@@ -3,15 +3,10 @@ from __future__ import annotations
 
 from lib.register import read_register
 from lib.store.sql import SqlStore
-from tests.browser import wait_for_app
+from tests.browser import click, wait_for_app
 from tests.test_pages_tiers import raw_register
 
 ROW_PX = 35   # Streamlit's table rows and header are 35 px high; the tick box sits in the first column
-
-
-def click(page, locator) -> None:
-    locator.click()
-    wait_for_app(page)
 
 
 def tick_row(page, grid, row: int) -> None:

@@ -154,13 +154,19 @@ def test_editing_a_key_field_asks_for_a_reason(open_page):
     assert _register().record("customers", "C-000003")["owner"] == "li.na@example.com"
 
 
-def test_a_conflict_shows_both_values_and_overwriting_saves_mine(open_page):
+def _edit_after_a_hand_change(open_page):
+    """Open C-000003, let someone else change its industry, then save a different industry over it."""
     at = open_page(RECORD, id="C-000003")
     hand = ChangeSet("sheet@example.com", at=NOW)
     hand.update("customers", "C-000003", "industry", "软件", "Internet")
     SqlStore(os.environ["REGISTER_URL"], lang="en").save(hand)
     at.text_input(key="customer.edit.C-000003.industry").input("IT services").run()
     at.button(key="customer.save_edit").click().run()
+    return at
+
+
+def test_a_conflict_shows_both_values_and_overwriting_saves_mine(open_page):
+    at = _edit_after_a_hand_change(open_page)
     assert at.error[0].value.startswith("While you were editing, someone changed the fields below")
     conflicts = _frames(at)[-1]
     assert conflicts.values.tolist() == [["Industry", "软件", "Internet", "IT services"]]
@@ -170,12 +176,7 @@ def test_a_conflict_shows_both_values_and_overwriting_saves_mine(open_page):
 
 
 def test_keeping_theirs_reloads_their_value(open_page):
-    at = open_page(RECORD, id="C-000003")
-    hand = ChangeSet("sheet@example.com", at=NOW)
-    hand.update("customers", "C-000003", "industry", "软件", "Internet")
-    SqlStore(os.environ["REGISTER_URL"], lang="en").save(hand)
-    at.text_input(key="customer.edit.C-000003.industry").input("IT services").run()
-    at.button(key="customer.save_edit").click().run()
+    at = _edit_after_a_hand_change(open_page)
     at.button(key="customer.keep_theirs").click().run()
     assert not at.exception
     assert at.text_input(key="customer.edit.C-000003.industry").value == "Internet"
