@@ -159,6 +159,18 @@ def test_cell_over_the_sheet_limit_is_refused_with_the_field_named(make_store):
     assert _reg(store).frame("customers").empty
 
 
+def test_new_row_whose_audit_summary_outgrows_a_cell_is_saved_whole_with_a_shortened_summary(make_store):
+    store = make_store("en")
+    notes, needs = "n" * 30_000, "d" * 30_000       # each fits a cell; "notes=…; needs=…" does not
+    _saved(store, _customer("C-000001", "Acme", notes=notes, needs=needs))
+    reg = _reg(store)
+    row = reg.record("customers", "C-000001")
+    assert (row["notes"], row["needs"]) == (notes, needs)
+    summary = reg.frame("audit")["new"].iloc[0]
+    assert 49_900 < len(summary) <= 50_000
+    assert summary.startswith("name=Acme; stage=潜在; tier=B; needs=ddd") and summary.endswith("个字符，见该行）")
+
+
 def test_unknown_columns_and_unreadable_cells_survive_an_update(make_store):
     headers = ["客户名称", "客户编号", "微信群", "采购预算", "合作阶段"]
     raw = _hand_kept(headers, [["Acme", "C-000001", "群A", "很多", "意向"]])

@@ -98,7 +98,7 @@ class ChangeSet:
         summary = "; ".join(f"{f.key}={cells.write(f, values[f.key], lang)}" for f in tab.fields
                             if f.key in values and values[f.key] not in (None, "") and f.key != tab.id_field)
         record = row.record_id or str(values.get("customer_id", ""))
-        self._audit(action, table, record, "", "", summary, reason)
+        self._audit(action, table, record, "", "", _within_a_cell(summary, lang), reason)
         return row
 
     def update(self, table: str, record_id: str, field_key: str, old: Any, new: Any,
@@ -130,6 +130,16 @@ class ChangeSet:
 
     def __bool__(self) -> bool:
         return bool(self.new_rows or self.updates or self.id_assignments)
+
+
+def _within_a_cell(summary: str, lang: str) -> str:
+    """Shorten a new row's audit summary to what a cell holds; the row itself keeps every value in full."""
+    if len(summary) <= MAX_CELL_CHARS:
+        return summary
+    def rest(n: int) -> str:
+        return f"…（另有 {n} 个字符，见该行）" if lang == "zh" else f"… ({n} more characters: see the row)"
+    keep = MAX_CELL_CHARS - len(rest(len(summary)))
+    return summary[:keep] + rest(len(summary) - keep)
 
 
 class Store(abc.ABC):
