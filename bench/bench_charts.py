@@ -6,7 +6,7 @@ lib.demo.generate makes the register (10,000 customers give about 100,000 transa
 `transactions_per=10`); reading it is not timed. Then, as the page does on each rerun: KPI tiles,
 every chart's data and builder, and each chart's Vega-Lite spec. "cold" is the first run for a
 register object (everything computed), "new filter" a filter change on a register already
-prepared, "cached" a rerun with the same choices (what lib.kpis.memo keeps). For reference the last
+prepared, "cached" a rerun with the same choices (what Register.derived keeps). For reference the last
 rows show what st.altair_chart would spend validating every chart again on each rerun, which is
 why the page hands st.vega_lite_chart a spec made once. Timings are medians of --repeat runs, in
 wall-clock and in CPU seconds (on a busy machine the CPU time is the fair figure).
@@ -75,13 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     today = NOW.date()
     rows = [
         ("prepare the register (once per register and day)", median_of(
-            args.repeat, kpis.clear_memo, lambda: kpis.scope(reg, *kpis.period_bounds("month", today), NOW))),
+            args.repeat, reg.forget_derived, lambda: kpis.scope(reg, *kpis.period_bounds("month", today), NOW))),
         ("page, cold (new register: everything computed)", median_of(
-            args.repeat, kpis.clear_memo, lambda: page_work(reg, everyone))),
+            args.repeat, reg.forget_derived, lambda: page_work(reg, everyone))),
         ("page, new filter (register already prepared)", median_of(
-            args.repeat, lambda: (kpis.clear_memo(), page_work(reg, everyone)), lambda: page_work(reg, one_owner))),
+            args.repeat, lambda: (reg.forget_derived(), page_work(reg, everyone)), lambda: page_work(reg, one_owner))),
         ("page, new period (register already prepared)", median_of(
-            args.repeat, lambda: (kpis.clear_memo(), page_work(reg, everyone)),
+            args.repeat, lambda: (reg.forget_derived(), page_work(reg, everyone)),
             lambda: page_work(reg, everyone, "year"))),
         ("page, cached rerun (same register and choices)", median_of(
             args.repeat, lambda: page_work(reg, everyone), lambda: page_work(reg, everyone))),

@@ -366,4 +366,4 @@ def page_charts(scope: kpis.Scope, lang: str) -> list[ChartView]:
                 data = spec.data(scope, lang)
                 views.append(ChartView(spec.key, _tr(f"title_{spec.key}", lang), data, spec.build(data, lang)))
         return views
-    return kpis.memo(scope.reg, ("charts", scope.start, scope.end, scope.today, scope.filters, lang), build)
+    return scope.reg.derived(("charts.views", scope.start, scope.end, scope.today, scope.filters, lang), build)

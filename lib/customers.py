@@ -32,7 +32,7 @@ import pandas as pd
 from lib import auth, cells, dedupe, schema
 from lib.auth import User
 from lib.errors import ConflictError, DuplicateIdError, RecordNotFound, ValidationError
-from lib.register import Register
+from lib.register import Register, lookup, per_register
 from lib.store.base import ChangeSet, Store
 
 KEY_FIELDS = ("name", "owner", "stage", "tier")
@@ -653,12 +653,7 @@ def _digits(text: str) -> str:
     return _NOT_DIGIT.sub("", text if text.isascii() else unicodedata.normalize("NFKC", text))
 
 
-def _lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
-    """Look each key up in a uniquely indexed series (missing → NaN/NaT), keeping the keys' index."""
-    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index)
-
-
-@dedupe.per_register
+@per_register
 def list_index(reg: Register) -> pd.DataFrame:
     """One row per customer with its primary contact, last contact and search texts (built once per register)."""
     customers = reg.frame("customers")
@@ -681,10 +676,10 @@ def list_index(reg: Register) -> pd.DataFrame:
     last = interactions.groupby("customer_id")["date"].max()
     cid = customers["customer_id"]
     out = customers.drop(columns="_row").copy()
-    out["contact"] = _lookup(first["name"], cid).fillna("")
+    out["contact"] = lookup(first["name"], cid).fillna("")
     for key in ("phone", "email", "wechat"):
-        out[key] = _lookup(first[key], cid).fillna("")
-    out["last_interaction"] = _lookup(last, cid).astype("datetime64[ns]")
+        out[key] = lookup(first[key], cid).fillna("")
+    out["last_interaction"] = lookup(last, cid).astype("datetime64[ns]")
     ids, names = cid.tolist(), customers["name"].tolist()
     out["_text"] = ["\x1f".join((_fold(n), _fold(i), *texts.get(i, ()))) for i, n in zip(ids, names)]
     out["_phones"] = [" ".join(phones.get(i, ())) for i in ids]

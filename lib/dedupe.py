@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import weakref
-from collections.abc import Callable, Iterable
-from functools import lru_cache, wraps
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -36,6 +35,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from lib import cells
+from lib.register import per_register
 
 NAME_THRESHOLD = 88
 LARGE_BLOCK = 1500        # a block bigger than this is split by the first two characters
@@ -184,26 +184,6 @@ def _strip_region(text: str) -> tuple[str, str]:
                 return rest, region
             return text, ""
     return text, ""
-
-
-# ---- a cache that lives as long as the register ----------------------------------------------------
-
-def per_register(build: Callable) -> Callable:
-    """Cache `build(reg)` for as long as that register object lives (it is shared across sessions)."""
-    cache: dict[int, tuple[weakref.ref, object]] = {}
-
-    @wraps(build)
-    def cached(reg):
-        key = id(reg)
-        hit = cache.get(key)
-        if hit is not None and hit[0]() is reg:
-            return hit[1]
-        value = build(reg)
-        cache[key] = (weakref.ref(reg, lambda _ref, k=key: cache.pop(k, None)), value)
-        return value
-
-    cached.cache = cache
-    return cached
 
 
 # ---- finding duplicates ----------------------------------------------------------------------------

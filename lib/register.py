@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import wraps
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,6 +16,9 @@ import pandas as pd
 from lib import cells, schema
 from lib.settings import Settings, read_settings
 from lib.store.base import ChangeSet, RawRegister, RawTab
+
+
+DERIVED_ENTRIES = 128   # results remembered per register: pages, owners, periods, filters, what-if trials
 
 
 @dataclass(frozen=True)
@@ -39,18 +47,31 @@ class Register:
     missing_ids: dict[str, list[int]] = field(default_factory=dict)      # table → sheet rows without ID
     duplicate_ids: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # table → id → rows
     missing_required: dict[str, list[int]] = field(default_factory=dict)
-    _derived: dict = field(default_factory=dict, repr=False)
+    _derived: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _derived_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def derived(self, key: tuple, compute):
+    def derived(self, key: tuple, compute: Callable[[], Any]):
         """Compute something from this register once: a register never changes after it is read.
 
-        Callers must not modify what they get back (it is shared by every session until the next refresh).
+        Keys start with the computing module's name. The most recently used `DERIVED_ENTRIES` results are
+        kept, and they go with the register when a refresh replaces it. Callers must not modify what they
+        get back (it is shared by every session until the next refresh).
         """
-        if key not in self._derived:
-            if len(self._derived) > 256:  # what-if trials are keyed by their inputs; keep the memo small
-                self._derived.clear()
-            self._derived[key] = compute()
-        return self._derived[key]
+        with self._derived_lock:
+            if key in self._derived:
+                self._derived.move_to_end(key)
+                return self._derived[key]
+        value = compute()
+        with self._derived_lock:
+            self._derived[key] = value
+            while len(self._derived) > DERIVED_ENTRIES:
+                self._derived.popitem(last=False)
+        return value
+
+    def forget_derived(self) -> None:
+        """Drop everything computed from this register (benchmarks time the first computation)."""
+        with self._derived_lock:
+            self._derived.clear()
 
     @property
     def lang(self) -> str:
@@ -104,6 +125,20 @@ class Register:
             bad |= {(table, r) for r in rows}
         total = sum(len(df) for df in self.frames.values())
         return 1.0 if total == 0 else 1 - len(bad) / total
+
+
+def per_register(build: Callable[[Register], Any]) -> Callable[[Register], Any]:
+    """Make `build(reg)` run once per loaded register (see `Register.derived`)."""
+    @wraps(build)
+    def once(reg: Register):
+        return reg.derived((build.__module__, build.__qualname__), lambda: build(reg))
+    return once
+
+
+def lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """Look each key up in a uniquely indexed series (missing → NaN/NaT), keeping the keys' index."""
+    wanted = pd.Index(keys.to_numpy(), dtype="object")   # not inferred as str, which costs a conversion
+    return pd.Series(values.reindex(wanted).to_numpy(), index=keys.index)
 
 
 _DTYPES = {schema.MONEY: "float64", schema.INT: "Int64", schema.DATE: "datetime64[ns]",

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -388,12 +387,3 @@ def test_scope_is_computed_once_per_register_object():
 def test_a_reloaded_register_is_computed_afresh():
     first, second = _two_owners(), _two_owners()
     assert scope_of(first) is not scope_of(second)
-
-
-def test_memo_keeps_results_per_key():
-    reg = _two_owners()
-    calls = []
-    for _ in range(2):
-        kpis.memo(reg, ("test", 1), lambda: calls.append(1) or len(calls))
-    assert calls == [1]
-    assert np.array_equal(kpis.memo(reg, ("test", 1), lambda: 99), 1)
