@@ -24,7 +24,7 @@ import pandas as pd
 
 from lib import schema
 from lib.auth import User
-from lib.register import Register
+from lib.register import Register, lookup
 from lib.settings import Settings
 
 BUCKETS = ("overdue", "this_week", "later")
@@ -42,38 +42,65 @@ def _active(reg: Register) -> pd.DataFrame:
     return customers[keep]
 
 
-def _lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
-    """Look each key up in a uniquely indexed series (missing → NaN/NaT), keeping the keys' index."""
-    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index)
-
-
 def _same_owner(column: pd.Series, owner: str | None) -> pd.Series:
     if not owner:
         return pd.Series(True, index=column.index)
     return column.str.strip().str.casefold() == owner.strip().casefold()
 
 
+def last_contacts(reg: Register) -> pd.DataFrame:
+    """Per customer ID: the date of the last contact and the next date written on the latest interaction.
+
+    The latest interaction is the one with the latest date, then the highest interaction ID (undated
+    ones count as the earliest). Computed once per loaded register.
+    """
+    def compute() -> pd.DataFrame:
+        interactions = reg.frame("interactions")
+        dates = interactions["date"]
+        last = dates.groupby(interactions["customer_id"]).transform("max")
+        latest = interactions[(dates == last) | last.isna()].sort_values("interaction_id", kind="stable")
+        latest = latest.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+        return pd.DataFrame({"last_contact": latest["date"], "next_date": latest["next_date"]})
+    return reg.derived(("followups.last_contacts",), compute)
+
+
 def my_follow_ups(reg: Register, owner: str | None, today: date, settings: Settings | None = None) -> pd.DataFrame:
-    """Return the follow-ups of one owner's customers (everyone's when owner is empty), soonest due first."""
-    settings = settings or reg.settings
+    """Return the follow-ups of one owner's customers (everyone's when owner is empty), soonest due first.
+
+    With the register's own settings the table is computed once per loaded register, owner and day;
+    callers must not modify it.
+    """
+    return _once(reg, settings, ("followups.my_follow_ups", _owner_key(owner), today),
+                 lambda s: _follow_ups(reg, owner, today, s))
+
+
+def _owner_key(owner: str | None) -> str:
+    return (owner or "").strip().casefold()
+
+
+def _once(reg: Register, settings: Settings | None, key: tuple, compute):
+    """`compute(settings)`, once per loaded register when it uses the register's own settings."""
+    if settings is not None and settings is not reg.settings:
+        return compute(settings)
+    return reg.derived(key, lambda: compute(reg.settings))
+
+
+def _follow_ups(reg: Register, owner: str | None, today: date, settings: Settings) -> pd.DataFrame:
     customers = _active(reg)
     customers = customers[_same_owner(customers["owner"], owner)]
-    interactions = reg.frame("interactions")
-    interactions = interactions[interactions["customer_id"].isin(customers["customer_id"])]
-    last = interactions.groupby("customer_id")["date"].max()
-    latest = (interactions.sort_values(["date", "interaction_id"], na_position="first")
-              .drop_duplicates("customer_id", keep="last").set_index("customer_id")["next_date"])
+    contacts = last_contacts(reg)
     cid = customers["customer_id"]
-    last_contact = _lookup(last, cid).astype("datetime64[ns]")
+    last_contact = lookup(contacts["last_contact"], cid).astype("datetime64[ns]")
+    next_date = lookup(contacts["next_date"], cid).astype("datetime64[ns]")
     day = pd.Timestamp(today)
 
     def valid(dates: pd.Series) -> pd.Series:
         return dates.notna() & (last_contact.isna() | (dates > last_contact))
 
     next_follow_up = customers["next_follow_up"]
-    next_date = _lookup(latest, cid).astype("datetime64[ns]")
-    days = customers["tier"].map(lambda t: settings.follow_up_days.get(t) or settings.follow_up_days.get(
-        FALLBACK_TIER) or Settings().follow_up_days[FALLBACK_TIER]).astype("int64")
+    cadence = settings.follow_up_days
+    fallback = cadence.get(FALLBACK_TIER) or Settings().follow_up_days[FALLBACK_TIER]
+    days = customers["tier"].map({t: d for t, d in cadence.items() if d}).fillna(fallback).astype("int64")
     base = last_contact.fillna(customers["created_at"].dt.normalize())
     cadence_due = base + pd.to_timedelta(days, unit="D")
     conditions = [valid(next_follow_up), valid(next_date), base.notna()]
@@ -127,8 +154,15 @@ def next_occurrences(dates: pd.Series, today: date) -> pd.Series:
 
 
 def care_events(reg: Register, today: date, settings: Settings | None = None, owner: str | None = None) -> pd.DataFrame:
-    """Return contact birthdays and customer key dates within `care.lookahead_days`, soonest first."""
-    settings = settings or reg.settings
+    """Return contact birthdays and customer key dates within `care.lookahead_days`, soonest first.
+
+    With the register's own settings the table is computed once per loaded register, owner and day;
+    callers must not modify it.
+    """
+    return _once(reg, settings, ("followups.care_events", _owner_key(owner), today), lambda s: _care_events(reg, today, s, owner))
+
+
+def _care_events(reg: Register, today: date, settings: Settings, owner: str | None) -> pd.DataFrame:
     customers = _active(reg)
     customers = customers[_same_owner(customers["owner"], owner)]
     customers = customers[~customers["customer_id"].duplicated()]
@@ -145,8 +179,8 @@ def care_events(reg: Register, today: date, settings: Settings | None = None, ow
     events["date"] = next_occurrences(events["original"], today)
     events["days_until"] = ((events["date"] - pd.Timestamp(today)) / pd.Timedelta(days=1)).astype("int64")
     events = events[events["days_until"] <= int(settings.care_lookahead_days)].copy()
-    events["customer"] = _lookup(by_id["name"], events["customer_id"])
-    events["owner"] = _lookup(by_id["owner"], events["customer_id"])
+    events["customer"] = lookup(by_id["name"], events["customer_id"])
+    events["owner"] = lookup(by_id["owner"], events["customer_id"])
     events["date"] = events["date"].dt.date
     events["original"] = events["original"].dt.date
     return events[CARE_COLUMNS].sort_values(["days_until", "customer_id", "kind"], kind="stable").reset_index(drop=True)
@@ -180,8 +214,9 @@ def follow_up_display(table: pd.DataFrame, bucket: str, lang: str) -> pd.DataFra
     """One bucket of follow-ups as people read it, with the ID as the record page's address."""
     part = table[table["bucket"] == bucket].copy()
     part["customer_id"] = "customer?id=" + part["customer_id"]
-    part["rule"] = part["rule"].map(lambda r: RULE_LABELS[r][0 if lang == "zh" else 1])
-    part["stage"] = part["stage"].map(lambda s: schema.choice_label("customers", "stage", s, lang))
+    part["rule"] = part["rule"].map({r: labels[0 if lang == "zh" else 1] for r, labels in RULE_LABELS.items()})
+    stage = part["stage"]
+    part["stage"] = stage.map(schema.choice_labels("customers", "stage", lang)).fillna(stage.fillna("").astype(str))
     part["tier"] = part["tier"].fillna("—")
     for col in ("due", "last_interaction"):
         part[col] = part[col].dt.date
@@ -194,6 +229,6 @@ def follow_up_display(table: pd.DataFrame, bucket: str, lang: str) -> pd.DataFra
 def care_display(events: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Care events as people read them, with the ID as the record page's address."""
     out = events.copy()
-    out["kind"] = out["kind"].map(lambda k: KIND_LABELS[k][0 if lang == "zh" else 1])
+    out["kind"] = out["kind"].map({k: labels[0 if lang == "zh" else 1] for k, labels in KIND_LABELS.items()})
     out["customer_id"] = "customer?id=" + out["customer_id"]
     return _heads(out[["date", "days_until", "kind", "contact", "customer", "customer_id", "owner"]], lang)

@@ -290,6 +290,11 @@ def header_labels(table_key: str, lang: str) -> list[str]:
     return [f.label(lang) for f in TABLES[table_key].fields]
 
 
+def choice_labels(table_key: str, field_key: str, lang: str) -> dict[str, str]:
+    """Map every choice key of a field to its label in the chosen language (for labelling whole columns)."""
+    return {c.key: c.label(lang) for c in TABLES[table_key].field(field_key).choices}
+
+
 def choice_label(table_key: str, field_key: str, value: str | None, lang: str) -> str:
     """Return the label of a choice key in the chosen language (the key itself if unknown)."""
     if value is None:

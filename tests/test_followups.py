@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from lib import followups
@@ -56,6 +57,37 @@ def test_an_agreed_next_follow_up_wins_over_the_cadence():
 def test_the_next_date_of_the_last_contact_counts_when_no_follow_up_is_agreed():
     row = _one({"tier": "C"}, [_talk(date(2026, 9, 1), date(2026, 11, 2), 1), _talk(date(2026, 10, 1), date(2026, 11, 5), 2)])
     assert (row["due"].date(), row["rule"], row["bucket"], row["days_overdue"]) == (date(2026, 11, 5), "next_date", "overdue", 15)
+
+
+def test_of_two_contacts_on_the_same_day_the_higher_interaction_id_is_the_latest():
+    row = _one({"tier": "C"}, [_talk(date(2026, 10, 1), date(2026, 11, 9), 7), _talk(date(2026, 10, 1), date(2026, 11, 5), 3),
+                               _talk(None, date(2026, 12, 1), 9)])
+    assert (row["last_interaction"].date(), row["due"].date(), row["rule"]) == (date(2026, 10, 1), date(2026, 11, 9),
+                                                                                 "next_date")
+
+
+def test_undated_contacts_alone_give_the_next_date_of_the_highest_interaction_id():
+    row = _one({"tier": "C"}, [_talk(None, date(2026, 11, 9), 2), _talk(None, date(2026, 11, 5), 1)])
+    assert (pd.isna(row["last_interaction"]), row["due"].date(), row["rule"]) == (True, date(2026, 11, 9), "next_date")
+
+
+def test_follow_ups_are_computed_once_per_register_owner_and_day():
+    reg = _reg()
+    everyone = followups.my_follow_ups(reg, None, TODAY)
+    assert followups.my_follow_ups(reg, None, TODAY) is everyone
+    assert followups.my_follow_ups(reg, " ZHANG.WEI@example.com", TODAY) is followups.my_follow_ups(
+        reg, "zhang.wei@example.com", TODAY)
+    assert len(followups.my_follow_ups(reg, "zhang.wei@example.com", TODAY)) == 3
+    assert followups.my_follow_ups(reg, None, date(2026, 11, 21)) is not everyone
+    assert followups.care_events(reg, TODAY) is followups.care_events(reg, TODAY)
+
+
+def test_other_settings_than_the_registers_are_not_remembered():
+    reg = _reg()
+    followups.my_follow_ups(reg, None, TODAY)
+    quick = followups.my_follow_ups(reg, None, TODAY, Settings(follow_up_days={"A": 1, "B": 1, "C": 1}))
+    assert set(quick["cadence_days"]) == {1}
+    assert set(followups.my_follow_ups(reg, None, TODAY)["cadence_days"]) != {1}
 
 
 def test_a_follow_up_date_already_dealt_with_falls_back_to_the_cadence():
