@@ -187,6 +187,11 @@ class Prepared:
     follow_ups: pd.DataFrame      # lib.followups.my_follow_ups of everyone, overdue ones only, + pos
     settings: Settings
 
+    @cached_property
+    def tier_codes(self) -> np.ndarray:
+        """Position in TIER_KEYS of each customer row's tier."""
+        return _tier_codes(self.dims["tier"])
+
 
 def _text(column: pd.Series) -> np.ndarray:
     """Every cell as stripped text ("" when empty), as an object array."""
@@ -314,10 +319,10 @@ class Scope:
         rfm = self.prepared.rfm
         return rfm[self.rows_of_customers(rfm["pos"].to_numpy())]
 
-    def tier_of(self, pos: np.ndarray) -> np.ndarray:
-        """Tier key of each customer row (-1 → no tier)."""
-        tiers_ = np.append(self.prepared.dims["tier"], NO_TIER)
-        return tiers_[np.where(pos >= 0, pos, len(tiers_) - 1)]
+    def tier_code_of(self, pos: np.ndarray) -> np.ndarray:
+        """Position in TIER_KEYS of each customer row's tier (-1, an unknown customer → no tier)."""
+        codes = self.prepared.tier_codes
+        return np.append(codes, TIER_KEYS.index(NO_TIER))[np.where(pos >= 0, pos, len(codes))]
 
 
 def as_moment(today: date | datetime) -> datetime:
@@ -558,7 +563,7 @@ def customers_by_tier(s: Scope, lang: str) -> pd.DataFrame:
     rows = current_rows(s)
     if len(rows) == 0:
         return _empty(tier="object", tier_label="object", customers="int64", revenue="float64")
-    codes = _tier_codes(s.prepared.dims["tier"][rows])
+    codes = s.prepared.tier_codes[rows]
     k = len(TIER_KEYS)
     return pd.DataFrame({"tier": list(TIER_KEYS), "tier_label": [tier_label(key, lang) for key in TIER_KEYS],
                          "customers": np.bincount(codes, minlength=k).astype("int64"),
@@ -595,7 +600,7 @@ def revenue_by_month(s: Scope, lang: str) -> pd.DataFrame:
     months = int((np.datetime64(end - timedelta(days=1), "M") - np.datetime64(first, "M")).astype("int64")) + 1
     k = len(TIER_KEYS)
     current = s.deals.between(first, end)
-    revenue, profit, deals = _monthly(current, first, months, _tier_codes(s.tier_of(current.pos)))
+    revenue, profit, deals = _monthly(current, first, months, s.tier_code_of(current.pos))
     before = s.deals.between(_shift_years(first, -1), _shift_years(end, -1))
     last_revenue, last_profit, last_deals = _monthly(before, _shift_years(first, -1), months, None)
     month_starts = (np.datetime64(first, "M") + np.arange(months)).astype("datetime64[ns]")
@@ -669,12 +674,15 @@ def tier_migration(s: Scope, lang: str) -> pd.DataFrame:
     th = th[(th["reviewed_at"] >= _ts(first)) & (th["reviewed_at"] < _ts(end))]
     if th.empty:
         return _empty(from_tier="object", to_tier="object", from_label="object", to_label="object", count="int64")
-    counts = tiers.tier_migrations(th).groupby(["from_tier", "to_tier"])["count"].sum()
-    grid = pd.MultiIndex.from_product([TIER_KEYS, TIER_KEYS], names=["from_tier", "to_tier"])
-    out = counts.reindex(grid, fill_value=0).rename("count").reset_index()
-    out.insert(2, "from_label", [tier_label(k, lang) for k in out["from_tier"]])
-    out.insert(3, "to_label", [tier_label(k, lang) for k in out["to_tier"]])
-    return out.astype({"from_tier": "object", "to_tier": "object", "count": "int64"})
+    k = len(TIER_KEYS)
+    from_codes, to_codes = (_tier_codes(th[c].where(th[c].isin(tiers.TIERS), NO_TIER).to_numpy(dtype="object"))
+                            for c in ("from_tier", "to_tier"))
+    pairs = [(a, b) for a in TIER_KEYS for b in TIER_KEYS]
+    return pd.DataFrame({"from_tier": pd.Series([a for a, _ in pairs], dtype="object"),
+                         "to_tier": pd.Series([b for _, b in pairs], dtype="object"),
+                         "from_label": [tier_label(a, lang) for a, _ in pairs],
+                         "to_label": [tier_label(b, lang) for _, b in pairs],
+                         "count": np.bincount(from_codes * k + to_codes, minlength=k * k).astype("int64")})
 
 
 def feedback_volume(s: Scope, lang: str) -> pd.DataFrame:
