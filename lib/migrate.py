@@ -26,7 +26,10 @@ def row_counts(raw: RawRegister) -> dict[str, int]:
 
 
 def migrate(source: Store, target: Store, progress=None) -> dict:
-    """Copy every tab from `source` into the empty `target`, then prove it by counts and checksum."""
+    """Copy every tab from `source` into the empty `target`, then prove it by counts and checksum.
+
+    Tabs next to the register that are not part of it are not copied; the report names them (`left_behind`).
+    """
     if not target.is_empty():
         raise RegisterError("目标档案不是空的；为避免覆盖数据，迁移只写入空的数据库或表格。",
                             "The target register is not empty. To avoid overwriting data, migration only "
@@ -36,7 +39,8 @@ def migrate(source: Store, target: Store, progress=None) -> dict:
     target.restore(before, progress=progress)
     after = target.load()
     report = {"counts_before": row_counts(before), "counts_after": row_counts(after),
-              "checksum_before": content_checksum(before), "checksum_after": content_checksum(after)}
+              "checksum_before": content_checksum(before), "checksum_after": content_checksum(after),
+              "left_behind": source.other_tabs()}
     report["identical"] = (report["counts_before"] == report["counts_after"]
                            and report["checksum_before"] == report["checksum_after"])
     return report
@@ -53,6 +57,9 @@ def _run(args) -> int:
         print(f"{key:14} {count:>8} → {report['counts_after'][key]:>8}")
     print(f"checksum {report['checksum_before'][:16]} → {report['checksum_after'][:16]}")
     print("identical: yes" if report["identical"] else "identical: NO — the target differs; keep using the source")
+    if report["left_behind"]:
+        print("not moved (tabs that are not part of the register; copy them by hand if you need them): "
+              + ", ".join(report["left_behind"]))
     return 0 if report["identical"] else 1
 
 

@@ -5,6 +5,7 @@ import itertools
 
 import pytest
 
+from lib import admin
 from lib.migrate import content_checksum, migrate, row_counts
 from lib.store.sql import SqlStore
 
@@ -108,3 +109,31 @@ def test_cells_people_typed_as_numbers_arrive_as_the_sheet_shows_them(hand_kept_
 
     phones = [row[2] for row in empty_postgresql.load().tabs["contacts"].rows]
     assert phones == [row[2] for row in hand_kept_sheet.load().tabs["contacts"].rows]
+
+
+def test_tabs_that_are_not_part_of_the_register_are_named_as_left_behind(hand_kept_sheet, empty_postgresql,
+                                                                          sheets_emulator):
+    sheets_emulator.add_sheet("老板的备忘", [["随手记"], ["周五开会"]])
+    sheets_emulator.add_sheet("客户档案（旧）", [CUSTOMER_HEADERS, CUSTOMER_ROWS[0]])
+
+    report = migrate(hand_kept_sheet, empty_postgresql)
+
+    assert report["identical"]
+    assert report["left_behind"] == ["老板的备忘", "客户档案（旧）"]
+
+
+def test_a_register_with_only_its_own_tabs_leaves_nothing_behind(hand_kept_sheet, empty_postgresql):
+    assert migrate(hand_kept_sheet, empty_postgresql)["left_behind"] == []
+
+
+def test_the_migrate_command_names_the_tabs_it_left_behind(hand_kept_sheet, sheets_emulator, tmp_path, monkeypatch,
+                                                            capsys):
+    sheets_emulator.add_sheet("老板的备忘", [["随手记"]])
+    monkeypatch.setenv("SHEETS_API_ENDPOINT", sheets_emulator.url)
+    target = f"sqlite:///{tmp_path / 'moved.db'}"
+
+    code = admin.main(["migrate", "--from", f"gsheets://{hand_kept_sheet.spreadsheet_id}", "--to", target])
+
+    out = capsys.readouterr().out
+    assert code == 0 and "identical: yes" in out
+    assert "not moved (tabs that are not part of the register" in out and "老板的备忘" in out

@@ -176,6 +176,10 @@ class Store(abc.ABC):
     def is_empty(self) -> bool:
         """True if no tab holds a record (Settings rows are configuration, not records)."""
 
+    def other_tabs(self) -> list[str]:
+        """Titles of tabs kept next to the register that are not part of it (a sheet's own notes tab…)."""
+        return []
+
 
 # ---- shared rules every backend applies on save -------------------------------------------------
 

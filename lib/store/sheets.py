@@ -139,6 +139,7 @@ class SheetsStore(Store):
         self._tabs: dict[str, _TabInfo] | None = None   # table key → tab, cached after the first fetch
         self._sheet_ids: set[int] = set()
         self._titles: set[str] = set()
+        self._all_titles: list[str] = []   # in the spreadsheet's order, as typed
         self.service_account = (credentials_info or {}).get("client_email", "")
         if endpoint:
             self.http = HTTPClient(auth=None, session=endpoint_session(endpoint))
@@ -185,6 +186,19 @@ class SheetsStore(Store):
         """True if no register tab holds a record (Settings rows are configuration, not records)."""
         return not any(tab.rows for key, tab in self.load().tabs.items() if key != "settings")
 
+    def other_tabs(self) -> list[str]:
+        """Tabs with content that the register does not read: unknown titles, a second tab for one table."""
+        def once() -> list[str]:
+            register_titles = {info.title for info in self._metadata(refresh=True).values()}
+            others = [title for title in self._all_titles if title not in register_titles]
+            if not others:
+                return []
+            answer = self._request(self.http.values_batch_get, self.spreadsheet_id, [_quote(t) for t in others],
+                                   {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"})
+            return [title for title, found in zip(others, answer.get("valueRanges", []))
+                    if any(_text(v).strip() for line in found.get("values", []) for v in line)]
+        return self._retrying(once)
+
     def _metadata(self, refresh: bool = False) -> dict[str, _TabInfo]:
         if self._tabs is not None and not refresh:
             return self._tabs
@@ -192,12 +206,13 @@ class SheetsStore(Store):
                              {"includeGridData": "false", "fields": "sheets.properties"})
         tabs: dict[str, _TabInfo] = {}
         with self._lock:
-            self._sheet_ids, self._titles = set(), set()
+            self._sheet_ids, self._titles, self._all_titles = set(), set(), []
             for sheet in sorted(meta.get("sheets", []), key=lambda s: s["properties"].get("index", 0)):
                 props = sheet["properties"]
                 grid = props.get("gridProperties", {})
                 self._sheet_ids.add(props["sheetId"])
                 self._titles.add(props["title"].casefold())
+                self._all_titles.append(props["title"])
                 key = schema.table_for_title(props["title"])
                 if key and key not in tabs:   # two tabs for one table: the first one is the register's
                     tabs[key] = _TabInfo(props["sheetId"], props["title"], grid.get("rowCount", 0),
