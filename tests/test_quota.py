@@ -171,6 +171,41 @@ def test_load_caught_in_a_burst_the_budget_absorbs_reads_every_row(sheets_emulat
     assert row_counts(store.load()) == expected
 
 
+def test_patient_load_in_a_burst_waits_between_tries(sheets_emulator, sheets_store_factory):
+    slept = []
+    store = sheets_store_factory("zh", raw=demo.generate(12, today=TODAY), max_retries=RETRIES, sleep=slept.append)
+    store.load()
+    sheets_emulator.fail_next(429, times=RETRIES)
+    sheets_emulator.reset_counts()
+
+    store.load()
+
+    assert (sheets_emulator.count(THE_READ), len(slept)) == (RETRIES + 1, RETRIES)
+
+
+def test_load_in_one_attempt_during_a_burst_asks_once_and_does_not_wait(sheets_emulator, sheets_store_factory):
+    slept = []
+    store = sheets_store_factory("zh", raw=demo.generate(12, today=TODAY), max_retries=RETRIES, sleep=slept.append)
+    store.load()
+    sheets_emulator.fail_next(429, times=RETRIES + 1)
+    sheets_emulator.reset_counts()
+
+    with pytest.raises(StoreUnavailable) as refused:
+        store.load(patient=False)
+
+    assert (sheets_emulator.count(), slept, refused.value.message("en")) == (1, [], QUOTA_MESSAGE["en"])
+
+
+def test_quota_error_carries_the_wait_google_asked_for(sheets_emulator, make_register):
+    store = make_register()
+    sheets_emulator.fail_next(429, retry_after=30)
+
+    with pytest.raises(StoreUnavailable) as refused:
+        store.load(patient=False)
+
+    assert refused.value.retry_after == 30
+
+
 # ---- pages -------------------------------------------------------------------------------------------
 
 @pytest.fixture
