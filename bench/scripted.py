@@ -62,7 +62,7 @@ class RecordingStore(Store):
     def __init__(self):
         self.saved: list[ChangeSet] = []
 
-    def load(self) -> RawRegister:
+    def load(self, *, patient: bool = True) -> RawRegister:
         raise NotImplementedError
 
     def save(self, changes: ChangeSet) -> None:

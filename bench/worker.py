@@ -105,7 +105,7 @@ def serve_register(store, reg) -> None:
     ui._open = lambda *args, **kwargs: store
 
     @st.cache_resource(show_spinner=False)
-    def _load(_store, url):
+    def _load(_store, url, _patient=True):
         return reg
     ui._load = _load
 

@@ -70,13 +70,19 @@ class DuplicateIdError(RegisterError):
 
 
 class StoreUnavailable(RegisterError):
-    """The register could not be reached (network, quota, server error)."""
+    """The register could not be reached (network, quota, server error).
 
-    def __init__(self, detail_en: str = "", detail_zh: str = ""):
+    retry_after: seconds the server asked to wait before the next request (its Retry-After), if it said.
+    """
+
+    retry_after: float | None = None
+
+    def __init__(self, detail_en: str = "", detail_zh: str = "", retry_after: float | None = None):
         super().__init__(
             "无法连接客户档案（" + (detail_zh or "网络或服务错误") + "），请稍后重试；本次修改未保存。",
             "Couldn't reach the register (" + (detail_en or "network or server error")
             + "). Try again in a moment; nothing was saved.")
+        self.retry_after = retry_after
 
 
 class CellTooLong(ValidationError):

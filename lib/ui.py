@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import streamlit as st
@@ -20,6 +22,7 @@ LANG_SWITCH_KEY = "ui.lang_switch"
 FLASH_KEY = "ui.flash"
 LAST_VISIT_KEY = "ui.last_visit"
 CACHE_TTL_S = 60
+QUIET_AFTER_UNAVAILABLE_S = 10   # after a failed refresh, the last good copy is shown this long without asking again
 
 
 def lang() -> str:
@@ -98,13 +101,14 @@ def _cache_key(config: dict) -> str:
 
 
 @st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False)
-def _load(_store: Store, key: str) -> Register:
-    reg = read_register(_store.load())
+def _load(_store: Store, key: str, _patient: bool = True) -> Register:
+    """Read the register (`_patient`: retry quota and server errors; else one attempt) and fill missing IDs."""
+    reg = read_register(_store.load(patient=_patient))
     fill = missing_id_changes(reg, now())
     if fill:  # rows added by hand without an ID get one, audited, before anyone works on them
         try:
             _store.save(fill)
-            reg = read_register(_store.load())
+            reg = read_register(_store.load(patient=_patient))
         except RegisterError:
             pass  # someone is editing those rows right now; the next refresh tries again
     return reg
@@ -115,28 +119,66 @@ def _last_good() -> dict[str, Register]:
     return {}
 
 
+@dataclass(frozen=True)
+class _Outage:
+    """Why the register was last found unavailable, and until when it is not asked again."""
+    error: StoreUnavailable
+    quiet_until: float   # _clock() seconds
+
+
+@st.cache_resource(show_spinner=False)
+def _outages() -> dict[str, _Outage]:
+    return {}
+
+
+def _clock() -> float:
+    """Seconds on a clock that never goes back (quiet periods are measured on it)."""
+    return time.monotonic()
+
+
+def _quiet_seconds(error: StoreUnavailable) -> float:
+    """How long to leave the register alone after this error: what the server asked (at most one cache
+    period), else a short pause."""
+    if error.retry_after:
+        return min(error.retry_after, CACHE_TTL_S)
+    return QUIET_AFTER_UNAVAILABLE_S
+
+
+def _stale(last: Register, error: StoreUnavailable) -> Register:
+    """Show the last good copy with a warning saying from when it is and why nothing newer is shown."""
+    st.warning(tr("common.stale", at=last.loaded_at.strftime("%H:%M:%S")) + " " + error.message(lang()))
+    return last
+
+
 def register() -> Register:
     """The whole register, read once and shared by every session for a short while.
 
     If the register cannot be reached (e.g. Google's per-minute quota), the last good copy is shown
-    with a warning instead of an error, so people can keep reading.
+    with a warning instead of an error, so people can keep reading. With such a copy a refresh is a
+    single attempt, and after a failed one nobody asks again until a short quiet period has passed
+    (or someone presses refresh): retrying only spends more of a quota that is used up.
     """
-    config = register_config(_secrets())
+    key = _cache_key(register_config(_secrets()))
+    last = _last_good().get(key)
+    outage = _outages().get(key)
+    if last is not None and outage is not None and _clock() < outage.quiet_until:
+        return _stale(last, outage.error)
     try:
-        reg = _load(store(), _cache_key(config))
+        reg = _load(store(), key, _patient=last is None)
     except StoreUnavailable as e:
-        last = _last_good().get(_cache_key(config))
         if last is None:
             raise
-        st.warning(tr("common.stale", at=last.loaded_at.strftime("%H:%M:%S")) + " " + e.message(lang()))
-        return last
-    _last_good()[_cache_key(config)] = reg
+        _outages()[key] = _Outage(e, _clock() + _quiet_seconds(e))
+        return _stale(last, e)
+    _outages().pop(key, None)
+    _last_good()[key] = reg
     return reg
 
 
 def refresh() -> None:
-    """Drop the cached register so the next read sees the latest data."""
+    """Drop the cached register so the next read sees the latest data (asking again at once after a failure)."""
     _load.clear()
+    _outages().clear()
 
 
 def run_write(action: Callable[..., ChangeSet | None], *args, success: str | None = None, **kwargs):

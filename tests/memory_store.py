@@ -14,7 +14,7 @@ class MemoryStore(Store):
         self.raw = copy.deepcopy(raw)
         self.saved: list[ChangeSet] = []
 
-    def load(self) -> RawRegister:
+    def load(self, *, patient: bool = True) -> RawRegister:
         return copy.deepcopy(self.raw)
 
     def save(self, changes: ChangeSet) -> None:

@@ -655,6 +655,7 @@ class _Fault:
     times: int
     method: str | None
     apply: bool
+    retry_after: int | None = None
 
 
 class SheetsEmulator:
@@ -726,14 +727,16 @@ class SheetsEmulator:
         with self._lock:
             self.log.clear()
 
-    def fail_next(self, status: int, times: int = 1, *, method: str | None = None, apply: bool = False) -> None:
+    def fail_next(self, status: int, times: int = 1, *, method: str | None = None, apply: bool = False,
+                  retry_after: int | None = None) -> None:
         """Answer the next `times` requests (of `method`, if given) with this error status.
 
         apply=True: the request takes effect first, then the answer is the error (an ambiguous failure).
+        retry_after: seconds sent in a Retry-After header with the error.
         status DROP_CONNECTION closes the connection without answering.
         """
         with self._lock:
-            self._faults.append(_Fault(status, times, method, apply))
+            self._faults.append(_Fault(status, times, method, apply, retry_after))
 
     def _take_fault(self, method: str) -> _Fault | None:
         for fault in self._faults:
@@ -751,8 +754,8 @@ class SheetsEmulator:
             return [f for book in self._books.values() for f in book.formulas]
 
     # -- HTTP dispatch -----------------------------------------------------------------------------
-    def handle(self, verb: str, raw_path: str, raw_body: bytes) -> tuple[int, Any]:
-        """Answer one request: (status, JSON payload); status DROP_CONNECTION means no answer."""
+    def handle(self, verb: str, raw_path: str, raw_body: bytes) -> tuple[int, Any, dict[str, str]]:
+        """Answer one request: (status, JSON payload, extra headers); status DROP_CONNECTION means no answer."""
         split = urlsplit(raw_path)
         params = parse_qs(split.query, keep_blank_values=True)
         try:
@@ -764,9 +767,10 @@ class SheetsEmulator:
             entry = LoggedRequest(method, verb, unquote(split.path), params, body)
             self.log.append(entry)
             fault = self._take_fault(method)
+            headers = {"Retry-After": str(fault.retry_after)} if fault and fault.retry_after is not None else {}
             if fault and not fault.apply:
                 entry.status = fault.status
-                return fault.status, ApiError(fault.status).body() if fault.status else None
+                return fault.status, ApiError(fault.status).body() if fault.status else None, headers
             try:
                 if body is None:
                     raise ApiError(400, "Invalid JSON payload received.")
@@ -775,8 +779,10 @@ class SheetsEmulator:
                 status, payload = e.code, e.body()
             if fault and status == 200:
                 status, payload = fault.status, ApiError(fault.status).body() if fault.status else None
+            else:
+                headers = {}
             entry.status = status
-            return status, payload
+            return status, payload, headers
 
     def _dispatch(self, method: str, book_id: str | None, rng: str | None, params: dict, body: dict) -> Any:
         if method == "unknown":
@@ -1084,7 +1090,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, verb: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        status, payload = self.emulator.handle(verb, self.path, raw)
+        status, payload, headers = self.emulator.handle(verb, self.path, raw)
         if status == DROP_CONNECTION:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -1093,5 +1099,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)

@@ -2,7 +2,8 @@
 
 A save caught in a burst the retry budget absorbs lands exactly once; a longer burst writes nothing,
 says so in plain words, and the same change set saved later lands once. Pages keep showing the last
-register they read, with a warning, and a form whose save failed keeps what was typed.
+register they read, with a warning, asking Google once and then not again until a quiet period has
+passed (or refresh is pressed); the very first read still retries. A form whose save failed keeps what was typed.
 Request counts only, never timings.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import auth, customers, demo, feedback, tiers, ui
 from lib.errors import StoreUnavailable
+from lib.i18n import t
 from lib.migrate import row_counts
 from lib.register import read_register
 from lib.store import sheets
@@ -171,6 +173,41 @@ def test_load_caught_in_a_burst_the_budget_absorbs_reads_every_row(sheets_emulat
     assert row_counts(store.load()) == expected
 
 
+def test_patient_load_in_a_burst_waits_between_tries(sheets_emulator, sheets_store_factory):
+    slept = []
+    store = sheets_store_factory("zh", raw=demo.generate(12, today=TODAY), max_retries=RETRIES, sleep=slept.append)
+    store.load()
+    sheets_emulator.fail_next(429, times=RETRIES)
+    sheets_emulator.reset_counts()
+
+    store.load()
+
+    assert (sheets_emulator.count(THE_READ), len(slept)) == (RETRIES + 1, RETRIES)
+
+
+def test_load_in_one_attempt_during_a_burst_asks_once_and_does_not_wait(sheets_emulator, sheets_store_factory):
+    slept = []
+    store = sheets_store_factory("zh", raw=demo.generate(12, today=TODAY), max_retries=RETRIES, sleep=slept.append)
+    store.load()
+    sheets_emulator.fail_next(429, times=RETRIES + 1)
+    sheets_emulator.reset_counts()
+
+    with pytest.raises(StoreUnavailable) as refused:
+        store.load(patient=False)
+
+    assert (sheets_emulator.count(), slept, refused.value.message("en")) == (1, [], QUOTA_MESSAGE["en"])
+
+
+def test_quota_error_carries_the_wait_google_asked_for(sheets_emulator, make_register):
+    store = make_register()
+    sheets_emulator.fail_next(429, retry_after=30)
+
+    with pytest.raises(StoreUnavailable) as refused:
+        store.load(patient=False)
+
+    assert refused.value.retry_after == 30
+
+
 # ---- pages -------------------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -261,15 +298,150 @@ def test_page_opened_during_a_burst_shows_the_last_register_read_with_a_warning(
     assert at.dataframe[0].value.iloc[0, 1] == 12           # customers, from the last good read
 
 
-def test_page_opened_during_a_burst_costs_no_more_reads_than_the_budget(sheets_emulator, sheet_app):
+@pytest.fixture
+def clock(monkeypatch):
+    """The app's clock for quiet periods, moved by hand (`clock.advance(seconds)`), so no test sleeps."""
+    class Clock:
+        seconds = 1000.0
+
+        def advance(self, seconds: float) -> None:
+            self.seconds += seconds
+
+    hand = Clock()
+    monkeypatch.setattr(ui, "_clock", lambda: hand.seconds)
+    return hand
+
+
+@pytest.fixture
+def app_sleeps(monkeypatch):
+    """Return `record()`: the list of waits the app's store asks for from now on (it no longer waits)."""
+    def record() -> list[float]:
+        slept = []
+        monkeypatch.setattr(ui.store(), "sleep", slept.append)   # the store the app opened, once per process
+        return slept
+    return record
+
+
+def customers_shown(at: AppTest) -> int:
+    """The customer count on the home page."""
+    return at.dataframe[0].value.iloc[0, 1]
+
+
+def stale_warnings(at: AppTest, lang: str = "en") -> list[str]:
+    """Warnings that say the page shows an older copy because of the quota."""
+    return [w.value for w in at.warning if QUOTA_MESSAGE[lang] in w.value]
+
+
+def burst_begins(at: AppTest, emulator, times: int = APP_RETRIES + 1, retry_after: int | None = None) -> None:
+    """The cached register expires while Google refuses the next `times` requests; the page reruns."""
+    ui.refresh()
+    emulator.fail_next(429, times=times, retry_after=retry_after)
+    at.run()
+    assert stale_warnings(at), "the page should show its last copy"
+    emulator.reset_counts()
+
+
+def add_customer_by_hand(emulator, customer_id: str, name: str) -> None:
+    """A person types a new customer row into the sheet (costs no request)."""
+    headers = emulator.get_grid("Customers")[0]
+    row = [""] * len(headers)
+    row[headers.index("Customer ID")], row[headers.index("Customer name")] = customer_id, name
+    emulator.append_row("Customers", row)
+
+
+def test_page_rerun_during_a_burst_asks_google_once_and_does_not_wait(sheets_emulator, sheet_app, app_sleeps):
     at = sheet_app("views/home.py")
+    slept = app_sleeps()
     ui.refresh()
     sheets_emulator.fail_next(429, times=APP_RETRIES + 1)
     sheets_emulator.reset_counts()
 
     at.run()
 
-    assert sheets_emulator.count() == APP_RETRIES + 1
+    assert (sheets_emulator.count(THE_READ), sheets_emulator.count(), slept) == (1, 1, [])
+
+
+def test_page_rerun_during_a_burst_says_which_copy_it_shows_and_why(sheets_emulator, sheet_app):
+    at = sheet_app("views/home.py")
+    [last] = ui._last_good().values()                        # the copy the page read on opening
+
+    burst_begins(at, sheets_emulator)
+
+    stale = t("common.stale", "en", at=last.loaded_at.strftime("%H:%M:%S"))
+    assert (stale_warnings(at), customers_shown(at)) == ([f"{stale} {QUOTA_MESSAGE['en']}"], 12)
+
+
+def test_reruns_in_the_quiet_period_ask_google_nothing(sheets_emulator, sheet_app, clock):
+    at = sheet_app("views/home.py")
+    burst_begins(at, sheets_emulator)
+
+    at.run()
+    clock.advance(ui.QUIET_AFTER_UNAVAILABLE_S - 1)
+    at.run()
+
+    assert (sheets_emulator.count(), len(stale_warnings(at)), customers_shown(at)) == (0, 1, 12)
+
+
+def test_after_the_quiet_period_a_rerun_asks_google_once_again(sheets_emulator, sheet_app, clock, app_sleeps):
+    at = sheet_app("views/home.py")
+    burst_begins(at, sheets_emulator)
+    slept = app_sleeps()
+
+    clock.advance(ui.QUIET_AFTER_UNAVAILABLE_S)
+    at.run()
+
+    assert (sheets_emulator.count(THE_READ), slept, len(stale_warnings(at))) == (1, [], 1)
+
+
+def test_after_the_burst_the_page_shows_fresh_data_without_the_warning(sheets_emulator, sheet_app, clock):
+    at = sheet_app("views/home.py")
+    burst_begins(at, sheets_emulator, times=1)
+    add_customer_by_hand(sheets_emulator, "C-000099", "Hand-typed Ltd")
+    at.run()
+    assert customers_shown(at) == 12                          # still the last copy, quietly
+
+    clock.advance(ui.QUIET_AFTER_UNAVAILABLE_S)
+    at.run()
+
+    assert (sheets_emulator.count(THE_READ), stale_warnings(at), customers_shown(at)) == (1, [], 13)
+
+
+def test_quiet_period_lasts_as_long_as_google_asks(sheets_emulator, sheet_app, clock):
+    at = sheet_app("views/home.py")
+    burst_begins(at, sheets_emulator, times=1, retry_after=30)
+
+    clock.advance(29)
+    at.run()
+    asked_before = sheets_emulator.count()
+    clock.advance(1)
+    at.run()
+
+    assert (asked_before, sheets_emulator.count(THE_READ), stale_warnings(at)) == (0, 1, [])
+
+
+def test_refresh_button_asks_google_again_during_the_quiet_period(sheets_emulator, sheet_app, clock):
+    at = sheet_app("views/home.py")
+    burst_begins(at, sheets_emulator, times=1)
+    add_customer_by_hand(sheets_emulator, "C-000099", "Hand-typed Ltd")
+
+    at.button(key="ui.refresh").click().run()
+
+    assert (sheets_emulator.count(THE_READ), stale_warnings(at), customers_shown(at)) == (1, [], 13)
+
+
+def test_first_load_with_no_copy_to_show_still_retries(sheets_emulator, sheet_app, app_sleeps):
+    at = sheet_app("views/home.py")
+    slept = app_sleeps()
+    ui.refresh()
+    ui._last_good().clear()                                  # as on a fresh server
+    sheets_emulator.fail_next(429, times=APP_RETRIES)
+    sheets_emulator.reset_counts()
+
+    at.run()
+
+    assert not at.exception
+    assert (sheets_emulator.count(THE_READ), len(slept), stale_warnings(at), customers_shown(at)) == \
+        (APP_RETRIES + 1, APP_RETRIES, [], 12)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -331,3 +503,19 @@ def test_form_caught_in_a_burst_the_budget_absorbs_lands_once_without_an_error(s
     save(at, form)
 
     assert ([e.value for e in at.error], landed(before, stored_rows(sheets_emulator), form)) == ([], form.lands)
+
+
+@pytest.mark.parametrize("form", list(FORMS.values()), ids=list(FORMS))
+def test_form_saved_while_the_page_shows_its_last_copy_still_retries_and_lands_once(sheets_emulator, sheet_app,
+                                                                                     clock, app_sleeps, form):
+    at = sheet_app(form.page)
+    before = stored_rows(sheets_emulator)
+    burst_begins(at, sheets_emulator, times=1)               # the page now shows its last copy, quietly
+    fill(at, form)
+    slept = app_sleeps()
+    sheets_emulator.fail_next(429, times=APP_RETRIES)        # … and the burst goes on for the save
+
+    save(at, form)
+
+    assert (len(slept), [e.value for e in at.error]) == (APP_RETRIES, [])
+    assert landed(before, stored_rows(sheets_emulator), form) == form.lands

@@ -160,6 +160,14 @@ def test_injected_quota_error_is_shaped_like_googles_and_passes(sheets_emulator,
     assert sheet.get("A1") == [[]]
 
 
+def test_injected_fault_can_carry_retry_after(sheets_emulator, sheet):
+    sheets_emulator.fail_next(429, retry_after=30)
+    with pytest.raises(APIError) as caught:
+        sheet.get_all_values()
+    assert caught.value.response.headers.get("Retry-After") == "30"
+    assert sheet.get("A1") == [[]]
+
+
 def test_faults_can_target_one_method(sheets_emulator, book, sheet):
     sheets_emulator.fail_next(503, method="spreadsheets.batchUpdate")
     assert sheet.get("A1") == [[]]

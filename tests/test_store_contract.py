@@ -46,6 +46,12 @@ def test_fresh_chinese_register_uses_chinese_labels(make_store):
     assert raw.tabs["feedback"].headers[:2] == ["反馈编号", "客户编号"]
 
 
+def test_a_load_in_one_attempt_reads_the_same_register(make_store):
+    store = make_store()
+    _saved(store, _customer("C-000001", "上海华信科技有限公司"))
+    assert {k: t.rows for k, t in store.load(patient=False).tabs.items()} == {k: t.rows for k, t in store.load().tabs.items()}
+
+
 def test_saved_rows_load_back_typed(make_store):
     store = make_store()
     _saved(store, _customer("C-000001", "上海华信科技有限公司", next_follow_up=date(2026, 12, 1)))

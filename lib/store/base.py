@@ -150,8 +150,13 @@ class Store(abc.ABC):
     link: str | None = None
 
     @abc.abstractmethod
-    def load(self) -> RawRegister:
-        """Read every tab (one request on the Sheets backend)."""
+    def load(self, *, patient: bool = True) -> RawRegister:
+        """Read every tab (one request on the Sheets backend).
+
+        patient=False: one attempt only, failing at once on a quota or server error instead of
+        retrying (for a refresh that has an older copy to fall back on). Backends without retries
+        ignore it.
+        """
 
     @abc.abstractmethod
     def save(self, changes: ChangeSet) -> None:

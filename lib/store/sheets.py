@@ -12,9 +12,10 @@ Requests per call (Google counts requests per minute, so the backend spends as f
 
 Everything is written as text (userEnteredValue.stringValue): "=1+1", "010010" or "+86 138…" stay
 exactly as typed and never become a formula, number or date. Cells are read as people see them
-(FORMATTED_VALUE). A 429 or 5xx is retried with jittered exponential backoff; before a write is
-retried the tabs are read again, so a write that landed although Google answered with an error is
-recognised (by the IDs of new rows, or the save's audit rows) and not made twice.
+(FORMATTED_VALUE). A 429 or 5xx is retried with jittered exponential backoff (not by load(patient=False),
+which the app uses when it has an older copy to show instead); before a write is retried the tabs
+are read again, so a write that landed although Google answered with an error is recognised (by the
+IDs of new rows, or the save's audit rows) and not made twice.
 
 Google Sheets has no transactions: a hand edit made in the moment between a save's read and its
 write (well under a second) is not seen by the conflict check.
@@ -167,9 +168,13 @@ class SheetsStore(Store):
         return creds
 
     # ---- reading ---------------------------------------------------------------------------------
-    def load(self) -> RawRegister:
-        """Read every tab in one values:batchGet (plus one metadata read the first time)."""
-        found = self._retrying(lambda: self._read(list(schema.TABLES)))
+    def load(self, *, patient: bool = True) -> RawRegister:
+        """Read every tab in one values:batchGet (plus one metadata read the first time).
+
+        patient=False makes one attempt: a quota or server error raises StoreUnavailable at once,
+        without sleeping or asking Google again.
+        """
+        found = self._retrying(lambda: self._read(list(schema.TABLES)), retries=None if patient else 0)
         lang = _detect_lang(found.values(), self.lang)
         self.lang = lang
         tabs = {}
@@ -487,13 +492,14 @@ class SheetsStore(Store):
         return _BadRequest(f"Google 表格拒绝了这次请求（{status}：{message}），本次修改未保存。",
                            f"Google Sheets refused the request ({status}: {message}); nothing was saved.")
 
-    def _retrying(self, once: Callable[[], Any]) -> Any:
-        """Run `once` until it succeeds, retrying quota and server errors with backoff."""
-        for attempt in range(self.max_retries + 1):
+    def _retrying(self, once: Callable[[], Any], retries: int | None = None) -> Any:
+        """Run `once` until it succeeds, retrying quota and server errors with backoff (default: max_retries)."""
+        retries = self.max_retries if retries is None else retries
+        for attempt in range(retries + 1):
             try:
                 return once()
             except _Retryable as err:
-                if attempt >= self.max_retries:
+                if attempt >= retries:
                     raise self._unavailable(err, False) from None
                 self.sleep(self._delay(attempt, err))
 
@@ -512,7 +518,9 @@ class SheetsStore(Store):
             en, zh = f"Google Sheets answered with server error {err.status}", f"Google 表格服务器错误 {err.status}"
         else:
             en, zh = "no connection to Google Sheets", "无法连接 Google 表格"
-        return SaveOutcomeUnknown(en, zh) if ambiguous else StoreUnavailable(en, zh)
+        error = SaveOutcomeUnknown(en, zh) if ambiguous else StoreUnavailable(en, zh)
+        error.retry_after = err.retry_after
+        return error
 
 
 # ---- helpers -------------------------------------------------------------------------------------

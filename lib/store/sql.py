@@ -49,7 +49,7 @@ class SqlStore(Store):
         _metadata.create_all(self.engine)
 
     # -- reading ---------------------------------------------------------------------------------
-    def load(self) -> RawRegister:
+    def load(self, *, patient: bool = True) -> RawRegister:
         try:
             with self.engine.connect() as conn:
                 return self._load(conn, list(schema.TABLES))
