@@ -78,11 +78,16 @@ class StoreUnavailable(RegisterError):
     retry_after: float | None = None
 
     def __init__(self, detail_en: str = "", detail_zh: str = "", retry_after: float | None = None):
-        super().__init__(
-            "无法连接客户档案（" + (detail_zh or "网络或服务错误") + "），请稍后重试；本次修改未保存。",
-            "Couldn't reach the register (" + (detail_en or "network or server error")
-            + "). Try again in a moment; nothing was saved.")
+        self.detail = {"zh": detail_zh or "网络或服务错误", "en": detail_en or "network or server error"}
+        super().__init__(f"无法连接客户档案（{self.detail['zh']}），请稍后重试；本次修改未保存。",
+                         f"{self.reason('en')} Try again in a moment; nothing was saved.")
         self.retry_after = retry_after
+
+    def reason(self, lang: str) -> str:
+        """Why the register could not be reached, without the words about a save (for a read that failed)."""
+        if lang == "zh":
+            return f"无法连接客户档案（{self.detail['zh']}）。"
+        return f"Couldn't reach the register ({self.detail['en']})."
 
 
 class CellTooLong(ValidationError):

@@ -146,7 +146,7 @@ def _quiet_seconds(error: StoreUnavailable) -> float:
 
 def _stale(last: Register, error: StoreUnavailable) -> Register:
     """Show the last good copy with a warning saying from when it is and why nothing newer is shown."""
-    st.warning(tr("common.stale", at=last.loaded_at.strftime("%H:%M:%S")) + " " + error.message(lang()))
+    st.warning(tr("common.stale", at=last.loaded_at.strftime("%H:%M:%S")) + " " + error.reason(lang()))
     return last
 
 
@@ -271,6 +271,9 @@ def page_start(action: str = "view") -> tuple[Register, auth.User]:
     user = require_page(current_user(), action)
     try:
         reg = register()
+    except StoreUnavailable as e:   # a read failed: nothing was being saved
+        st.error(e.reason(lang()) + " " + tr("common.try_later"))
+        st.stop()
     except RegisterError as e:
         st.error(e.message(lang()))
         st.stop()
