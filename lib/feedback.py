@@ -481,34 +481,30 @@ def take_action(store: Store, register: Register, user: User, feedback_id: str, 
 
 def queue_table(q: pd.DataFrame, customers: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Lay a `queue` out for people: urgency marker first, labels in the user's language, times as text."""
-    names = _customer_names(customers)
-    rows = [{
-        t("feedback.col_urgency", lang): _urgency(r, lang),
-        field_label("feedback_id", lang): r["feedback_id"],
-        t("feedback.customer", lang): names.get(r["customer_id"], r["customer_id"]) or NO_VALUE,
-        **{field_label(k, lang): schema.choice_label(TABLE, k, r[k], lang) for k in ("type", "priority")},
-        field_label("status", lang): schema.choice_label(TABLE, "status", r["status"] or "new", lang),
-        field_label("assignee", lang): r["assignee"],
-        field_label("due_at", lang): _when(r["due_at"]),
-        field_label("received_at", lang): _when(r["received_at"]),
-        field_label("description", lang): r["description"],
-    } for r in q.to_dict("records")]
-    columns = [t("feedback.col_urgency", lang), field_label("feedback_id", lang), t("feedback.customer", lang),
-               *(field_label(k, lang) for k in ("type", "priority", "status", "assignee", "due_at", "received_at",
-                                                "description"))]
-    return pd.DataFrame(rows, columns=columns)
+    columns = {
+        t("feedback.col_urgency", lang): _urgency(q, lang),
+        field_label("feedback_id", lang): q["feedback_id"],
+        t("feedback.customer", lang): _customers_shown(q["customer_id"], customers),
+        **{field_label(k, lang): _choice_labels(q[k], k, lang) for k in ("type", "priority")},
+        field_label("status", lang): _choice_labels(q["status"], "status", lang, empty="new"),
+        field_label("assignee", lang): q["assignee"],
+        field_label("due_at", lang): _times(q["due_at"]),
+        field_label("received_at", lang): _times(q["received_at"]),
+        field_label("description", lang): q["description"],
+    }
+    return pd.DataFrame({name: np.asarray(column, dtype=object) for name, column in columns.items()})
 
 
 def queue_choices(q: pd.DataFrame, customers: pd.DataFrame, lang: str) -> dict[str, str]:
     """Map the queue's IDs to a one-line label (marker, customer, start of the description) for a picker."""
-    names = _customer_names(customers)
-    out = {}
-    for r in q.to_dict("records"):
-        marker = _urgency(r, lang).split(" ")[0]
-        who = names.get(r["customer_id"], r["customer_id"]) or NO_VALUE
-        text = r["description"] if len(r["description"]) <= 40 else r["description"][:39] + "…"
-        out[r["feedback_id"]] = " · ".join(p for p in (r["feedback_id"], marker, who, text) if p)
-    return out
+    marker = _urgency(q, lang).str.split(" ", n=1).str[0]
+    who = _customers_shown(q["customer_id"], customers)
+    description = q["description"]
+    text = description.where(description.str.len() <= 40, description.str[:39] + "…")
+    label = q["feedback_id"]
+    for part in (marker, who, text):
+        label = label + np.where((label != "") & (part != ""), " · ", "") + part
+    return dict(zip(q["feedback_id"], label))
 
 
 def queue_caption(q: pd.DataFrame, lang: str) -> str:
@@ -609,22 +605,59 @@ def _received_in(feedback: pd.DataFrame, start, end) -> pd.DataFrame:
     return feedback[(feedback["received_at"] >= pd.Timestamp(start)) & (feedback["received_at"] < pd.Timestamp(end))]
 
 
-def _customer_names(customers: pd.DataFrame) -> dict[str, str]:
-    df = customers[customers["customer_id"] != ""].drop_duplicates("customer_id")
-    return dict(zip(df["customer_id"], df["name"]))
+def _customers_shown(ids: pd.Series, customers: pd.DataFrame) -> np.ndarray:
+    """Each customer ID as its customer's name, as the ID itself when no customer has it, "—" when empty."""
+    known = customers[customers["customer_id"].isin(ids[ids != ""].unique())].drop_duplicates("customer_id")
+    names = dict(zip(known["customer_id"], known["name"]))
+    return _each_distinct(ids, lambda cid: names.get(cid, cid) or NO_VALUE)
 
 
-def _urgency(row: dict, lang: str) -> str:
-    """Marker and words for how urgent one queue row is."""
-    if row["overdue"]:
-        return "🔴 " + t("feedback.overdue_by", lang, time=_duration(-row["hours_left"], lang))
-    if row["due_today"]:
-        return "🟠 " + t("feedback.due_today", lang, time=_duration(row["hours_left"], lang))
-    if row["awaiting_call_back"]:
-        return "📞 " + t("feedback.call_back", lang)
-    if not pd.isna(row["hours_left"]):
-        return "🟢 " + t("feedback.due_in", lang, time=_duration(row["hours_left"], lang))
-    return ""
+def _choice_labels(keys: pd.Series, field_key: str, lang: str, *, empty: str | None = None) -> np.ndarray:
+    """Each choice key by its label in the user's language; an empty key reads as `empty`."""
+    return _each_distinct(keys.fillna(""), lambda k: schema.choice_label(TABLE, field_key, k or empty, lang))
+
+
+def _times(values: pd.Series) -> pd.Series:
+    """Each time to the minute ("" when there is none)."""
+    return values.dt.strftime("%Y-%m-%d %H:%M").fillna("")
+
+
+def _urgency(q: pd.DataFrame, lang: str) -> pd.Series:
+    """Marker and words for how urgent each queue row is ("" for an active item without a due time)."""
+    hours = q["hours_left"]
+    kind = np.select([q["overdue"], q["due_today"], q["awaiting_call_back"], hours.notna()],
+                     ["overdue", "due_today", "call_back", "due_in"], "")
+    time = _durations(hours.where(kind != "overdue", -hours), lang)
+    shown = np.full(len(q), "", dtype=object)
+    for name, marker, key in (("overdue", "🔴", "feedback.overdue_by"), ("due_today", "🟠", "feedback.due_today"),
+                              ("due_in", "🟢", "feedback.due_in")):
+        rows = kind == name
+        shown[rows] = _each_distinct(time[rows], lambda d: f"{marker} {t(key, lang, time=d)}")
+    shown[kind == "call_back"] = "📞 " + t("feedback.call_back", lang)
+    return pd.Series(shown, index=q.index)
+
+
+def _durations(hours: pd.Series, lang: str) -> np.ndarray:
+    """`_duration` for a column of hours, each distinct text worded once."""
+    in_days = (hours.abs() >= 48).to_numpy()
+    numbers = _numbers(hours.where(~in_days, hours / 24)).to_numpy()
+    shown = np.full(len(hours), NO_VALUE, dtype=object)
+    for key, rows in (("feedback.hours", ~in_days & hours.notna().to_numpy()), ("feedback.days", in_days)):
+        shown[rows] = _each_distinct(numbers[rows], lambda n: t(key, lang, n=n))
+    return shown
+
+
+def _numbers(x: pd.Series) -> pd.Series:
+    """`_number` for a column: one decimal for small numbers (5.5), none for larger ones (24)."""
+    text = x.astype(object)
+    tenths = text.map("{:.1f}".format).str.rstrip("0").str.rstrip(".")
+    return tenths.where(x.abs() < 10, text.map("{:.0f}".format))
+
+
+def _each_distinct(values: pd.Series | np.ndarray, show: Callable[[Any], str]) -> np.ndarray:
+    """Apply `show` once to each distinct value and spread the results over the column."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return np.array([show(v) for v in distinct], dtype=object)[codes]
 
 
 def _duration(hours: float | None, lang: str) -> str:

@@ -766,5 +766,141 @@ def test_queue_table_marks_urgency_in_words(received, due, urgency):
     assert feedback.queue_table(q, pd.DataFrame(CUSTOMERS), "en").at[0, "Urgency"] == urgency
 
 
+LONG_ZH = "包装破损，配件缺失，客户要求重新发货并赔偿运费损失，已经是本月第二次了，请尽快处理并回复客户，谢谢。"
+PAGE_ITEMS = [
+    item("F-000101", received=NOW - timedelta(hours=30), due=NOW - timedelta(hours=6)),
+    item("F-000102", status="in_progress", priority="low", customer_id="C-000002", received=NOW - timedelta(hours=80),
+         due=NOW - timedelta(hours=50), description="The replacement part arrived broken again"),
+    item("F-000103", received=NOW - timedelta(hours=3), due=NOW - timedelta(hours=1, minutes=30),
+         customer_id="C-999999", description="The invoice total does not match the PO."),
+    item("F-000104", status=None, customer_id="", due=NOW + timedelta(hours=5, minutes=30)),
+    item("F-000105", priority=None, received=None, due=NOW + timedelta(minutes=2)),
+    item("F-000106", priority="medium", customer_id="C-000003", due=NOW + timedelta(hours=30)),
+    item("F-000107", due=NOW + timedelta(hours=47, minutes=45), assignee=OTHER.email),
+    item("F-000108", due=NOW + timedelta(hours=48)),
+    item("F-000109", due=NOW + timedelta(hours=84)),
+    item("F-000110", due=NOW + timedelta(days=12), customer_id="C-000002",
+         description="Asked for a volume discount on next quarter orders and a call"),
+    item("F-000111", status="resolved", due=NOW - timedelta(hours=40), resolved=NOW - timedelta(hours=41),
+         resolution="已道歉并补发", description=LONG_ZH),
+    item("F-000112", type="suggestion", priority=None, assignee="", description=""),
+    item("F-000113", due=NOW + timedelta(hours=9, minutes=58)),
+    item("F-000114", received=NOW - timedelta(hours=400), due=NOW - timedelta(hours=300)),
+]
+PAGE_CUSTOMERS = pd.DataFrame([*CUSTOMERS, {"customer_id": "C-000003", "name": "", "owner": ""}])
+QUEUE_COLUMNS = {
+    "en": ["Urgency", "Feedback ID", "Customer", "Type", "Priority", "Status", "Assignee", "Due", "Received",
+           "Description"],
+    "zh": ["紧急情况", "反馈编号", "客户", "类型", "紧急程度", "处理状态", "处理人", "处理时限", "收到时间", "内容"],
+}
+HUADONG, BLUE_RIVER = "上海华东机械有限公司", "Blue River Trading Co., Ltd."
+# In queue order: feedback ID, customer, assignee, due, received, description (alike in every language) ...
+SHOWN_ALIKE = [
+    ("F-000114", HUADONG, STAFF.email, "2024-03-02 22:00", "2024-02-27 18:00", "发货延迟三天"),
+    ("F-000102", BLUE_RIVER, STAFF.email, "2024-03-13 08:00", "2024-03-12 02:00",
+     "The replacement part arrived broken again"),
+    ("F-000101", HUADONG, STAFF.email, "2024-03-15 04:00", "2024-03-14 04:00", "发货延迟三天"),
+    ("F-000103", "C-999999", STAFF.email, "2024-03-15 08:30", "2024-03-15 07:00",
+     "The invoice total does not match the PO."),
+    ("F-000105", HUADONG, STAFF.email, "2024-03-15 10:02", "", "发货延迟三天"),
+    ("F-000104", "—", STAFF.email, "2024-03-15 15:30", "2024-03-15 08:00", "发货延迟三天"),
+    ("F-000113", HUADONG, STAFF.email, "2024-03-15 19:58", "2024-03-15 08:00", "发货延迟三天"),
+    ("F-000106", "—", STAFF.email, "2024-03-16 16:00", "2024-03-15 08:00", "发货延迟三天"),
+    ("F-000107", HUADONG, OTHER.email, "2024-03-17 09:45", "2024-03-15 08:00", "发货延迟三天"),
+    ("F-000108", HUADONG, STAFF.email, "2024-03-17 10:00", "2024-03-15 08:00", "发货延迟三天"),
+    ("F-000109", HUADONG, STAFF.email, "2024-03-18 22:00", "2024-03-15 08:00", "发货延迟三天"),
+    ("F-000110", BLUE_RIVER, STAFF.email, "2024-03-27 10:00", "2024-03-15 08:00",
+     "Asked for a volume discount on next quarter orders and a call"),
+    ("F-000112", HUADONG, "", "", "2024-03-15 08:00", ""),
+    ("F-000111", HUADONG, STAFF.email, "2024-03-13 18:00", "2024-03-15 08:00", LONG_ZH),
+]
+# ... and urgency, type, priority, status in each language.
+SHOWN_IN = {
+    "en": [
+        ("🔴 Overdue by 12 d", "Complaint", "High", "New"),
+        ("🔴 Overdue by 2.1 d", "Complaint", "Low", "In progress"),
+        ("🔴 Overdue by 6 h", "Complaint", "High", "New"),
+        ("🔴 Overdue by 1.5 h", "Complaint", "High", "New"),
+        ("🟠 Due today, 0 h left", "Complaint", "", "New"),
+        ("🟠 Due today, 5.5 h left", "Complaint", "High", "New"),
+        ("🟠 Due today, 10 h left", "Complaint", "High", "New"),
+        ("🟢 30 h left", "Complaint", "Medium", "New"),
+        ("🟢 48 h left", "Complaint", "High", "New"),
+        ("🟢 2 d left", "Complaint", "High", "New"),
+        ("🟢 3.5 d left", "Complaint", "urgent", "New"),
+        ("🟢 12 d left", "Complaint", "High", "New"),
+        ("", "Suggestion", "", "New"),
+        ("📞 Call back", "Complaint", "High", "Resolved"),
+    ],
+    "zh": [
+        ("🔴 已超时 12 天", "投诉", "高", "新建"),
+        ("🔴 已超时 2.1 天", "投诉", "低", "处理中"),
+        ("🔴 已超时 6 小时", "投诉", "高", "新建"),
+        ("🔴 已超时 1.5 小时", "投诉", "高", "新建"),
+        ("🟠 今天到期，剩 0 小时", "投诉", "", "新建"),
+        ("🟠 今天到期，剩 5.5 小时", "投诉", "高", "新建"),
+        ("🟠 今天到期，剩 10 小时", "投诉", "高", "新建"),
+        ("🟢 剩 30 小时", "投诉", "中", "新建"),
+        ("🟢 剩 48 小时", "投诉", "高", "新建"),
+        ("🟢 剩 2 天", "投诉", "高", "新建"),
+        ("🟢 剩 3.5 天", "投诉", "urgent", "新建"),
+        ("🟢 剩 12 天", "投诉", "高", "新建"),
+        ("", "建议", "", "新建"),
+        ("📞 待回访", "投诉", "高", "已解决"),
+    ],
+}
+PICKER_LABELS = {
+    "F-000114": "F-000114 · 🔴 · 上海华东机械有限公司 · 发货延迟三天",
+    "F-000102": "F-000102 · 🔴 · Blue River Trading Co., Ltd. · The replacement part arrived broken aga…",
+    "F-000101": "F-000101 · 🔴 · 上海华东机械有限公司 · 发货延迟三天",
+    "F-000103": "F-000103 · 🔴 · C-999999 · The invoice total does not match the PO.",
+    "F-000105": "F-000105 · 🟠 · 上海华东机械有限公司 · 发货延迟三天",
+    "F-000104": "F-000104 · 🟠 · — · 发货延迟三天",
+    "F-000113": "F-000113 · 🟠 · 上海华东机械有限公司 · 发货延迟三天",
+    "F-000106": "F-000106 · 🟢 · — · 发货延迟三天",
+    "F-000107": "F-000107 · 🟢 · 上海华东机械有限公司 · 发货延迟三天",
+    "F-000108": "F-000108 · 🟢 · 上海华东机械有限公司 · 发货延迟三天",
+    "F-000109": "F-000109 · 🟢 · 上海华东机械有限公司 · 发货延迟三天",
+    "F-000110": "F-000110 · 🟢 · Blue River Trading Co., Ltd. · Asked for a volume discount on next qua…",
+    "F-000112": "F-000112 · 上海华东机械有限公司",
+    "F-000111": "F-000111 · 📞 · 上海华东机械有限公司 · 包装破损，配件缺失，客户要求重新发货并赔偿运费损失，已经是本月第二次了，请尽快…",
+}
+
+
+@pytest.fixture(scope="module")
+def page_queue() -> pd.DataFrame:
+    """A queue with every kind of item the page shows, plus an empty status and an unknown priority."""
+    q = feedback.queue(frame(*PAGE_ITEMS), NOW)
+    q.loc[q["feedback_id"] == "F-000106", "status"] = ""
+    q.loc[q["feedback_id"] == "F-000109", "priority"] = "urgent"
+    return q
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_queue_table_shows_every_kind_of_item_in_the_users_language(page_queue, lang):
+    rows = [(urgency, fid, customer, kind, priority, status, assignee, due, received, description)
+            for (fid, customer, assignee, due, received, description), (urgency, kind, priority, status)
+            in zip(SHOWN_ALIKE, SHOWN_IN[lang], strict=True)]
+
+    got = feedback.queue_table(page_queue, PAGE_CUSTOMERS, lang)
+
+    pd.testing.assert_frame_equal(got, pd.DataFrame(rows, columns=QUEUE_COLUMNS[lang]))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_queue_choices_label_every_kind_of_item_in_queue_order(page_queue, lang):
+    got = feedback.queue_choices(page_queue, PAGE_CUSTOMERS, lang)
+
+    assert list(got.items()) == list(PICKER_LABELS.items())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_empty_queue_has_the_columns_and_no_choices(lang):
+    q = feedback.queue(frame(), NOW)
+
+    pd.testing.assert_frame_equal(feedback.queue_table(q, PAGE_CUSTOMERS, lang),
+                                  pd.DataFrame([], columns=QUEUE_COLUMNS[lang]))
+    assert feedback.queue_choices(q, PAGE_CUSTOMERS, lang) == {}
+
 def test_home_page_counts_overdue_complaints(register):
     assert feedback.overdue_for_home(register, VIEWER, NOW + timedelta(days=2)) == 4
