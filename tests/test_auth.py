@@ -156,6 +156,17 @@ def test_register_error_on_a_page_shows_only_its_message(app_test, monkeypatch):
     assert [e.value for e in at.error] == ["Couldn't reach the register (connection refused). Try again in a moment."]
 
 
+def test_an_unreachable_database_is_named_on_the_page_not_a_crash(monkeypatch):
+    monkeypatch.setenv("REGISTER_URL", "postgresql+psycopg://nobody@127.0.0.1:1/register")  # nothing listens there
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["ui.lang"] = "en"
+    at.run()
+    assert not at.exception
+    [error] = [e.value for e in at.error]
+    assert error.startswith("Couldn't reach the register (") and error.endswith("Try again in a moment.")
+    assert "127.0.0.1" in error
+
+
 def test_note_over_the_cell_limit_on_the_new_customer_form_gets_a_clear_message(app_test):
     at = app_test("views/new_customer.py", role="staff").run()
     at.text_input(key="new_customer.name").input("Qingdao Lighthouse Ceramics")

@@ -46,7 +46,10 @@ class SqlStore(Store):
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url, future=True)
         self._lock = threading.Lock()
-        _metadata.create_all(self.engine)
+        try:
+            _metadata.create_all(self.engine)
+        except sa.exc.OperationalError as e:
+            raise StoreUnavailable(str(e.orig)[:200], "数据库无法访问") from None
 
     # -- reading ---------------------------------------------------------------------------------
     def load(self, *, patient: bool = True) -> RawRegister:
