@@ -5,11 +5,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import streamlit as st
 
-from lib import audit, auth, demo
+from lib import audit, auth, customers, demo
 from lib.errors import RegisterError, StoreUnavailable
 from lib.i18n import browser_lang, t
 from lib.register import Register, missing_id_changes, read_register
@@ -281,3 +281,19 @@ def page_start(action: str = "view") -> tuple[Register, auth.User]:
     sidebar(reg, user)
     flash()
     return reg, user
+
+
+def field_input(table: str, key: str, prefix: str, value=None):
+    """The entry widget of one field (lib.customers.input_spec), keyed `prefix.key`, starting at `value`."""
+    kind, label, options = customers.input_spec(table, key, lang())
+    widget_key = f"{prefix}.{key}"
+    if kind == "choice":
+        return st.selectbox(label, list(options), format_func=options.get, key=widget_key,
+                            index=list(options).index(value) if value in options else 0)
+    if kind == "date":
+        return st.date_input(label, value=value, min_value=date(1900, 1, 1), max_value=date(2100, 12, 31),
+                             key=widget_key)
+    if kind == "bool":
+        return st.checkbox(label, value=bool(value), key=widget_key)
+    text = customers.value_text(table, key, value, lang())
+    return (st.text_area if kind == "long" else st.text_input)(label, text, key=widget_key)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from playwright.sync_api import expect
+
 from lib import charts
 from tests.browser import wait_for_app
 from tests.conftest import ROOT
@@ -39,4 +41,4 @@ def test_manager_changes_the_period_and_sees_every_chart(served_app, page, tmp_p
         page.screenshot(path=str(SCREENSHOT))
     assert len(sizes) == len(charts.CHARTS)
     assert all(box["width"] > 200 and box["height"] > 50 for box in sizes)
-    assert page.get_by_role("button", name="Download report (HTML)").is_visible()
+    expect(page.get_by_role("button", name="Download report (HTML)")).to_be_visible()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from lib.register import read_register
 from lib.store.sql import SqlStore
 from tests.browser import click, wait_for_app
@@ -36,7 +38,7 @@ def test_add_customer_see_duplicate_open_record_log_call_and_edit_with_reason(se
 
     _type(page, "Customer name *", "华信科技（上海）有限公司")
     page.get_by_text("This customer probably exists already. Check these records first:").wait_for()
-    assert page.get_by_role("link", name=re.compile(r"上海华信科技有限公司 \(C-000001\)")).is_visible()
+    expect(page.get_by_role("link", name=re.compile(r"上海华信科技有限公司 \(C-000001\)"))).to_be_visible()
     click(page, page.get_by_text("I checked: this is a new customer. Save anyway"))
     click(page, page.get_by_role("button", name="Save customer"))
     page.get_by_text("Customer C-000006 created.").wait_for()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from playwright.sync_api import expect
+
 from lib import cells, schema
 from lib.store.base import RawRegister, RawTab
 from tests.browser import wait_for_app
@@ -51,4 +53,4 @@ def test_complaint_is_logged_and_resolved_in_the_browser(served_app, seeded_url,
     wait_for_app(page)
 
     page.get_by_text("Resolved. Remember to call the customer back.").wait_for(timeout=20_000)
-    assert page.get_by_role("button", name="Close after call-back").is_visible()
+    expect(page.get_by_role("button", name="Close after call-back")).to_be_visible()

@@ -1,6 +1,8 @@
 """Signing in through a real OpenID Connect flow (a local provider on 127.0.0.1), landing with the right role."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser import wait_for_app
 from tests.oidc_provider import oidc_provider  # noqa: F401  (fixture)
 
@@ -42,5 +44,5 @@ def test_unknown_account_is_refused_when_the_default_is_none(oidc_provider, serv
     server = served_app(secrets=oidc_provider.secrets(roles={"manager": [MANAGER], "default": "none"}))
     sign_in_as(page, server, "stranger@example.com")
     page.get_by_text("Your account (stranger@example.com) has no access.").wait_for(timeout=20_000)
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0

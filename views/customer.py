@@ -1,5 +1,4 @@
 """Customer record (360°): everything about one customer, entry forms, edits with reasons, conflicts, lost and archived."""
-from datetime import date
 
 import streamlit as st
 
@@ -8,19 +7,6 @@ from lib.errors import ConflictError, RegisterError
 
 reg, user = ui.page_start()
 lang, store, now = ui.lang(), ui.store(), ui.now()
-
-
-def field_input(table, key, prefix, value=None):
-    kind, label, options = customers.input_spec(table, key, lang)
-    k = f"{prefix}.{key}"
-    if kind == "choice":
-        return st.selectbox(label, list(options), format_func=options.get, key=k,
-                            index=list(options).index(value) if value in options else 0)
-    if kind == "date":
-        return st.date_input(label, value=value, min_value=date(1900, 1, 1), max_value=date(2100, 12, 31), key=k)
-    if kind == "bool":
-        return st.checkbox(label, value=bool(value), key=k)
-    return (st.text_area if kind == "long" else st.text_input)(label, customers.value_text(table, key, value, lang), key=k)
 
 
 options = customers.customer_options(reg)
@@ -54,7 +40,7 @@ for table, tab in zip(shown, st.tabs([ui.tr(f"customers.tab_{t}") for t in shown
         if table in customers.ADD_FORMS and auth.can(user, "edit"):
             write, fields = customers.ADD_FORMS[table]
             with st.form(f"customer.add_{table}", clear_on_submit=True):
-                values = {k: field_input(table, k, f"customer.add_{table}") for k in fields}
+                values = {k: ui.field_input(table, k, f"customer.add_{table}") for k in fields}
                 if st.form_submit_button(ui.tr(f"customers.add_{table}"), key=f"customer.add_{table}.submit") \
                         and ui.run_write(write, store, reg, user, cid, values, lang, now, success=ui.tr("common.saved")):
                     st.rerun()
@@ -86,7 +72,7 @@ if auth.can(user, "edit"):
             st.session_state[f"customer.started.{cid}"] = customers.editable_values(reg, cid, lang)
         started = st.session_state[f"customer.started.{cid}"]
         editable = [k for k in customers.EDIT_FIELDS if k != "tier" or auth.can(user, "approve_tiers")]
-        changes = customers.changed_fields(started, {k: field_input("customers", k, f"customer.edit.{cid}", started[k])
+        changes = customers.changed_fields(started, {k: ui.field_input("customers", k, f"customer.edit.{cid}", started[k])
                                                      for k in editable})
         if changes:
             st.dataframe(customers.change_preview(started, changes, lang), hide_index=True, key="customer.edit_preview")

@@ -1,5 +1,4 @@
 """New customer: the entry form with its primary contact and a duplicate check; admins import whole lists."""
-from datetime import date
 
 import streamlit as st
 
@@ -11,16 +10,6 @@ lang, store = ui.lang(), ui.store()
 st.title(ui.tr("nav.new_customer"))
 
 
-def field_input(table, key, prefix, value=None):
-    kind, label, options = customers.input_spec(table, key, lang)
-    k = f"{prefix}.{key}"
-    if kind == "choice":
-        return st.selectbox(label, list(options), format_func=options.get, key=k)
-    if kind == "date":
-        return st.date_input(label, value=None, min_value=date(1900, 1, 1), max_value=date(2100, 12, 31), key=k)
-    return (st.text_area if kind == "long" else st.text_input)(label, value or "", key=k)
-
-
 if saved := st.session_state.pop("new_customer.saved", None):
     st.success(ui.tr("customers.created", id=saved))
     st.page_link("views/customer.py", label=ui.tr("customers.open_record", id=saved), query_params={"id": saved}, icon="🗂️")
@@ -29,11 +18,11 @@ with tabs[0]:
     business, person = st.columns([3, 2])
     with business:
         st.subheader(ui.tr("customers.business"))
-        values = {k: field_input("customers", k, "new_customer", user.email if k == "owner" else None)
+        values = {k: ui.field_input("customers", k, "new_customer", user.email if k == "owner" else None)
                   for k in customers.ENTRY_FIELDS}
     with person:
         st.subheader(ui.tr("customers.primary_contact"))
-        contact = {k: field_input("contacts", k, "new_customer.contact") for k in customers.NEW_CONTACT_FIELDS}
+        contact = {k: ui.field_input("contacts", k, "new_customer.contact") for k in customers.NEW_CONTACT_FIELDS}
     matches = dedupe.find_duplicates(reg, values["name"], contact["phone"], contact["email"])
     if matches:
         st.warning(ui.tr("customers.probable_duplicates"))
