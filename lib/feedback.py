@@ -216,7 +216,7 @@ def queue(feedback: pd.DataFrame, now: datetime, *, assignee: str | Iterable[str
     (high first) and time received. With `settings`, a hand-typed complaint without a due time
     gets one from `sla.hours`. `mine` and `assignee` both keep items assigned to those people.
     """
-    df = _with_due(feedback, settings)
+    df = with_due(feedback, settings)
     status = _status(df)
     keep = status.isin(list(statuses) if statuses is not None else OPEN_STATUSES)
     if types is not None:
@@ -246,7 +246,7 @@ def queue(feedback: pd.DataFrame, now: datetime, *, assignee: str | Iterable[str
 
 def overdue_complaints(feedback: pd.DataFrame, now: datetime, *, settings: Settings | None = None) -> int:
     """Count complaints still being handled after their due time."""
-    df = _with_due(feedback, settings)
+    df = with_due(feedback, settings)
     late = (df["type"].isin(WORKFLOW_TYPES) & _status(df).isin(ACTIVE_STATUSES)
             & df["due_at"].notna() & (df["due_at"] < now))
     return int(late.sum())
@@ -263,7 +263,7 @@ def feedback_summary(feedback: pd.DataFrame, start: datetime, end: datetime, set
     cover complaints received in the period that have been resolved; open and overdue counts cover
     complaints received in the period, as they stand at `now`.
     """
-    df = _with_due(feedback, settings or Settings())
+    df = with_due(feedback, settings or Settings())
     df = df[(df["received_at"] >= pd.Timestamp(start)) & (df["received_at"] < pd.Timestamp(end))]
     csat = _scores(df["csat"], 1, 5)
     nps = _scores(df["nps"], 0, 10)
@@ -875,7 +875,7 @@ def _status(df: pd.DataFrame) -> pd.Series:
     return df["status"].fillna("new")
 
 
-def _with_due(feedback: pd.DataFrame, settings: Settings | None) -> pd.DataFrame:
+def with_due(feedback: pd.DataFrame, settings: Settings | None) -> pd.DataFrame:
     """Fill the due time of complaints typed by hand without one, from `sla.hours` (with settings)."""
     if settings is None:
         return feedback

@@ -223,7 +223,7 @@ def prepare(reg: Register, today: date) -> Prepared:
     deals = Deals(positions(tx["customer_id"])[order], dates[order],
                   tx["amount"].to_numpy(dtype="float64")[order], tx["profit"].to_numpy(dtype="float64")[order])
 
-    fb = _with_due(reg.frame("feedback"), reg.settings).sort_values("received_at", kind="stable")
+    fb = feedback.with_due(reg.frame("feedback"), reg.settings).sort_values("received_at", kind="stable")
     received = fb["received_at"].to_numpy(dtype="datetime64[ns]")
     timed = fb["due_at"].notna() & fb["resolved_at"].notna()
     fb = fb.assign(pos=positions(fb["customer_id"]), month=received.astype("datetime64[M]").astype("datetime64[ns]"),
@@ -236,17 +236,6 @@ def prepare(reg: Register, today: date) -> Prepared:
     return Prepared(c, dims, deals, fb.reset_index(drop=True), th.assign(pos=positions(th["customer_id"])),
                     _stage_events(reg.frame("audit"), positions), rfm.assign(pos=positions(rfm["customer_id"])),
                     due.assign(pos=positions(due["customer_id"])), reg.settings)
-
-
-def _with_due(fb: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Give complaints typed by hand without a due time the one lib.feedback would set."""
-    missing = fb["type"].isin(feedback.WORKFLOW_TYPES) & fb["due_at"].isna() & fb["received_at"].notna()
-    if not missing.any():
-        return fb
-    fb = fb.copy()
-    fb.loc[missing, "due_at"] = [feedback.due_at(r, p, settings) for r, p in
-                                 zip(fb.loc[missing, "received_at"].dt.to_pydatetime(), fb.loc[missing, "priority"])]
-    return fb
 
 
 def _stage_events(audit: pd.DataFrame, positions: Callable[[pd.Series], np.ndarray]) -> pd.DataFrame:

@@ -367,6 +367,16 @@ def test_resolve_times_bucket_complaints_and_tell_whether_within_the_limit():
         {"bucket": "d3", "outcome": "within", "count": 1}, {"bucket": "more", "outcome": "late", "count": 1}]
 
 
+def test_a_complaint_typed_without_a_due_time_is_judged_by_its_priority_time_limit():
+    received = datetime(2026, 11, 2, 9)   # high priority: 24 hours (Settings' default sla.hours)
+    reg = register_of(customers=[customer("C-1")], feedback=[
+        {"feedback_id": "F-1", "customer_id": "C-1", "received_at": received, "type": "complaint",
+         "priority": "high", "status": "resolved", "description": "typed in the sheet",
+         "resolved_at": received + pd.Timedelta(hours=30)}])
+    data = kpis.resolve_times(scope_of(reg), "en")
+    assert data[["outcome", "count"]].to_dict("records") == [{"outcome": "late", "count": 1}]
+
+
 def test_follow_ups_by_owner_counts_overdue_customers_and_the_oldest():
     reg = register_of(customers=[customer("C-1", next_follow_up=date(2026, 11, 10)),
                                  customer("C-2", next_follow_up=date(2026, 11, 18)),
