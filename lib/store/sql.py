@@ -59,7 +59,8 @@ class SqlStore(Store):
         except sa.exc.OperationalError as e:
             raise StoreUnavailable(str(e.orig)[:200], "数据库无法访问") from None
 
-    def _load(self, conn, tables: list[str]) -> RawRegister:
+    def _load(self, conn, tables: list[str], header_only: set[str] = frozenset()) -> RawRegister:
+        """Read these tables as tabs; `header_only` ones without their rows (a save only appends to them)."""
         meta = dict(conn.execute(sa.select(META.c.key, META.c.value)).all())
         lang = meta.get("lang", self.default_lang)
         stored = {r.table_key: r for r in conn.execute(sa.select(TABS)).all()}
@@ -69,7 +70,8 @@ class SqlStore(Store):
                 title, headers = stored[key].title, json.loads(stored[key].headers)
             else:
                 title, headers = schema.TABLES[key].label(lang), schema.header_labels(key, lang)
-            tabs[key] = self._read_tab(conn, key, title, headers)
+            tabs[key] = (RawTab(key, title, headers, [], []) if key in header_only
+                         else self._read_tab(conn, key, title, headers))
         return RawRegister(tabs, lang, datetime.now().replace(microsecond=0), demo=meta.get("demo") == "1")
 
     def _read_tab(self, conn, key: str, title: str, headers: list[str]) -> RawTab:
@@ -96,7 +98,7 @@ class SqlStore(Store):
             try:
                 with self.engine.begin() as conn:
                     self._serialise(conn)
-                    raw = self._load(conn, touched)
+                    raw = self._load(conn, touched, header_only={k for k in touched if not schema.TABLES[k].id_field})
                     check_cell_lengths(changes, raw.lang)
                     if already_applied(raw.tabs, changes, raw.lang):
                         return
