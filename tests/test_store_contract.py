@@ -121,6 +121,31 @@ def test_update_of_duplicated_id_names_both_rows(make_store):
     assert caught.value.rows == [2, 3]
 
 
+def test_a_duplicated_id_among_other_rows_is_named_by_its_rows_in_the_whole_tab(make_store):
+    headers = schema.header_labels("customers", "zh")
+
+    def row(cid: str, name: str) -> list[str]:
+        return [cid, name] + [""] * (len(headers) - 2)
+    rows = [row("C-000002", "Beta"), row("C-000001", "Acme"), row("C-000003", "Gamma"), row("", "Delta"),
+            row(" C-000001 ", "Acme again")]
+    store = make_store("zh", raw=_hand_kept(headers, rows))
+    changes = ChangeSet("bob@example.com", at=AT)
+    changes.update("customers", "C-000001", "region", None, "上海")
+    with pytest.raises(DuplicateIdError) as caught:
+        store.save(changes)
+    assert caught.value.rows == [3, 6]
+
+
+def test_an_update_among_many_rows_changes_only_its_record(make_store):
+    store = make_store()
+    _saved(store, *[_customer(f"C-{n:06d}", f"Customer {n}") for n in range(1, 8)])
+    changes = ChangeSet("bob@example.com", at=AT)
+    changes.update("customers", "C-000005", "region", "", "上海")
+    store.save(changes)
+    regions = _reg(store).frame("customers").set_index("customer_id")["region"]
+    assert regions.to_dict() == {f"C-{n:06d}": "上海" if n == 5 else "" for n in range(1, 8)}
+
+
 def test_retrying_a_save_that_landed_adds_nothing(make_store):
     store = make_store()
     changes = ChangeSet("alice@example.com", at=AT)

@@ -34,6 +34,27 @@ DATA = {key: sa.Table(f"reg_{key}", _metadata,
         for key, t in schema.TABLES.items()}
 
 
+def ids_a_save_reads(changes: ChangeSet) -> dict[str, set[str]]:
+    """Per table, the IDs whose rows a save must see: updated records, new rows' IDs (a retried save, a
+    clash), and "" where rows without an ID get one."""
+    wanted: dict[str, set[str]] = {}
+    for table, record_id in ([(u.table, u.record_id) for u in changes.updates]
+                             + [(r.table, r.record_id) for r in changes.new_rows]
+                             + [(a.table, "") for a in changes.id_assignments]):
+        wanted.setdefault(table, set()).add(str(record_id).strip())
+    return wanted
+
+
+def key_has_id(key: str, columns: dict[str, int]) -> bool:
+    """True if the tab has an ID column (without one, every row has to be read)."""
+    id_field = schema.TABLES[key].id_field
+    return bool(id_field) and id_field in columns
+
+
+def _chunks(values: list[int], size: int = 900) -> list[list[int]]:
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
 class SqlStore(Store):
     """A register in SQLite or PostgreSQL; saves are single transactions."""
 
@@ -59,8 +80,10 @@ class SqlStore(Store):
         except sa.exc.OperationalError as e:
             raise StoreUnavailable(str(e.orig)[:200], "数据库无法访问") from None
 
-    def _load(self, conn, tables: list[str], header_only: set[str] = frozenset()) -> RawRegister:
-        """Read these tables as tabs; `header_only` ones without their rows (a save only appends to them)."""
+    def _load(self, conn, tables: list[str], header_only: set[str] = frozenset(),
+              only_ids: dict[str, set[str]] | None = None) -> RawRegister:
+        """Read these tables as tabs; `header_only` ones without their rows (a save only appends to them),
+        and of a table in `only_ids` just the rows carrying those IDs (numbered as in the whole tab)."""
         meta = dict(conn.execute(sa.select(META.c.key, META.c.value)).all())
         lang = meta.get("lang", self.default_lang)
         stored = {r.table_key: r for r in conn.execute(sa.select(TABS)).all()}
@@ -71,22 +94,39 @@ class SqlStore(Store):
             else:
                 title, headers = schema.TABLES[key].label(lang), schema.header_labels(key, lang)
             tabs[key] = (RawTab(key, title, headers, [], []) if key in header_only
-                         else self._read_tab(conn, key, title, headers))
+                         else self._read_tab(conn, key, title, headers, (only_ids or {}).get(key)))
         return RawRegister(tabs, lang, datetime.now().replace(microsecond=0), demo=meta.get("demo") == "1")
 
-    def _read_tab(self, conn, key: str, title: str, headers: list[str]) -> RawTab:
+    def _read_tab(self, conn, key: str, title: str, headers: list[str], ids: set[str] | None = None) -> RawTab:
+        """Read one table as a tab: every row, or with `ids` only the rows whose ID (stripped) is one of them."""
         table = DATA[key]
         columns = schema.map_headers(key, headers)
         by_position = {pos: f for f, pos in columns.items()}
+        numbers = self._row_numbers(conn, key, ids) if ids is not None and key_has_id(key, columns) else None
+        query = sa.select(table).order_by(table.c._row)
         rows, pks = [], []
-        for rec in conn.execute(sa.select(table).order_by(table.c._row)).mappings():
-            extra = json.loads(rec["_extra"] or "{}")
-            rows.append([rec[by_position[i]] if i in by_position else extra.get(str(i), "")
-                         for i in range(len(headers))])
-            pks.append(rec["_row"])
-        tab = RawTab(key, title, headers, rows, [i + 2 for i in range(len(rows))])
+        for chunk in (_chunks(sorted(numbers)) if numbers is not None else [None]):
+            for rec in conn.execute(query if chunk is None else query.where(table.c._row.in_(chunk))).mappings():
+                extra = json.loads(rec["_extra"] or "{}")
+                rows.append([rec[by_position[i]] if i in by_position else extra.get(str(i), "")
+                             for i in range(len(headers))])
+                pks.append(rec["_row"])
+        row_numbers = [numbers[pk] for pk in pks] if numbers is not None else [i + 2 for i in range(len(rows))]
+        tab = RawTab(key, title, headers, rows, row_numbers)
         tab.pks = pks  # storage keys of the rows, used by save only
         return tab
+
+    @staticmethod
+    def _row_numbers(conn, key: str, ids: set[str]) -> dict[int, int]:
+        """Storage key → sheet row number (2 for the first row) of the rows whose stripped ID is in `ids`."""
+        table = DATA[key]
+        id_column = table.c[schema.TABLES[key].id_field]
+        found = {}
+        for number, (pk, rid) in enumerate(conn.execute(sa.select(table.c._row, id_column).order_by(table.c._row)),
+                                           start=2):
+            if (rid or "").strip() in ids:
+                found[pk] = number
+        return found
 
     # -- writing ---------------------------------------------------------------------------------
     def save(self, changes: ChangeSet) -> None:
@@ -98,7 +138,8 @@ class SqlStore(Store):
             try:
                 with self.engine.begin() as conn:
                     self._serialise(conn)
-                    raw = self._load(conn, touched, header_only={k for k in touched if not schema.TABLES[k].id_field})
+                    raw = self._load(conn, touched, header_only={k for k in touched if not schema.TABLES[k].id_field},
+                                     only_ids=ids_a_save_reads(changes))
                     check_cell_lengths(changes, raw.lang)
                     if already_applied(raw.tabs, changes, raw.lang):
                         return
