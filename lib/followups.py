@@ -159,7 +159,8 @@ def care_events(reg: Register, today: date, settings: Settings | None = None, ow
     With the register's own settings the table is computed once per loaded register, owner and day;
     callers must not modify it.
     """
-    return _once(reg, settings, ("followups.care_events", _owner_key(owner), today), lambda s: _care_events(reg, today, s, owner))
+    return _once(reg, settings, ("followups.care_events", _owner_key(owner), today),
+                 lambda s: _care_events(reg, today, s, owner))
 
 
 def _care_events(reg: Register, today: date, settings: Settings, owner: str | None) -> pd.DataFrame:

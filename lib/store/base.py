@@ -136,6 +136,7 @@ def _within_a_cell(summary: str, lang: str) -> str:
     """Shorten a new row's audit summary to what a cell holds; the row itself keeps every value in full."""
     if len(summary) <= MAX_CELL_CHARS:
         return summary
+
     def rest(n: int) -> str:
         return f"…（另有 {n} 个字符，见该行）" if lang == "zh" else f"… ({n} more characters: see the row)"
     keep = MAX_CELL_CHARS - len(rest(len(summary)))
