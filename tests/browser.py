@@ -85,3 +85,10 @@ def click(page, locator) -> None:
     """Click and wait for the rerun it starts to finish."""
     locator.click()
     wait_for_app(page)
+
+
+def open_page(page, server, title: str) -> None:
+    """Open the served app and go to one page through the sidebar menu."""
+    page.goto(server.url)
+    wait_for_app(page)
+    click(page, page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True))

@@ -6,7 +6,7 @@ import os
 from playwright.sync_api import expect
 
 from lib import charts
-from tests.browser import wait_for_app
+from tests.browser import open_page, wait_for_app
 from tests.conftest import ROOT
 
 CHART = '[data-testid="stVegaLiteChart"]'
@@ -22,10 +22,7 @@ def drawn_charts(page) -> list[dict]:
 
 def test_manager_changes_the_period_and_sees_every_chart(served_app, page, tmp_path):
     server = served_app()   # local mode: the single user is an admin, who may do what a manager may
-    page.goto(server.url)
-    wait_for_app(page)
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("Charts", exact=True).click()
-    wait_for_app(page)
+    open_page(page, server, "Charts")
     page.get_by_role("heading", name="Charts").first.wait_for(timeout=30_000)
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Period").click()
     page.get_by_role("option", name="This year").click()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from lib.register import read_register
 from lib.store.sql import SqlStore
-from tests.browser import click, wait_for_app
+from tests.browser import click, open_page, wait_for_app
 from tests.data.registers import small_register
 
 
@@ -32,9 +32,7 @@ def _choose(page, container, label: str, option: str) -> None:
 def test_add_customer_see_duplicate_open_record_log_call_and_edit_with_reason(served_app, seeded_url, page):
     url = seeded_url(small_register("en"))
     server = served_app(env={"REGISTER_URL": url})
-    page.goto(server.url)
-    wait_for_app(page)
-    click(page, page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="New customer"))
+    open_page(page, server, "New customer")
 
     _type(page, "Customer name *", "华信科技（上海）有限公司")
     page.get_by_text("This customer probably exists already. Check these records first:").wait_for()

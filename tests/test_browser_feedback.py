@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from lib import cells, schema
 from lib.store.base import RawRegister, RawTab
-from tests.browser import wait_for_app
+from tests.browser import open_page, wait_for_app
 
 CUSTOMERS = [{"customer_id": "C-000001", "name": "上海华东机械有限公司", "owner": "local"},
              {"customer_id": "C-000002", "name": "Blue River Trading Co., Ltd.", "owner": "local"}]
@@ -32,10 +32,7 @@ def pick(page, label: str, text: str) -> None:
 
 def test_complaint_is_logged_and_resolved_in_the_browser(served_app, seeded_url, page):
     server = served_app(env={"REGISTER_URL": seeded_url(customers_only())})
-    page.goto(server.url)
-    wait_for_app(page)
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("Feedback").click()
-    wait_for_app(page)
+    open_page(page, server, "Feedback")
 
     pick(page, "Customer", "Blue River")
     page.get_by_label("Description").fill("Invoice header wrong, needs reissuing")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lib.register import read_register
 from lib.store.sql import SqlStore
-from tests.browser import click, wait_for_app
+from tests.browser import click, open_page, wait_for_app
 from tests.test_pages_tiers import raw_register
 
 ROW_PX = 35   # Streamlit's table rows and header are 35 px high; the tick box sits in the first column
@@ -19,9 +19,7 @@ def tick_row(page, grid, row: int) -> None:
 def test_manager_ticks_two_proposals_and_approves_them_as_one_batch(served_app, seeded_url, page):
     url = seeded_url(raw_register("en"))
     server = served_app(env={"REGISTER_URL": url})
-    page.goto(server.url)
-    wait_for_app(page)
-    click(page, page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Tier review"))
+    open_page(page, server, "Tier review")
     page.get_by_text("Showing 5 of 5 customers.").wait_for()
     grid = page.locator('[data-testid="stDataFrame"]').first
     approve = page.get_by_role("button", name="Approve the selected proposals")
