@@ -110,18 +110,7 @@ def test_update_of_unknown_id_is_refused(make_store):
     assert _reg(store).frame("audit").empty
 
 
-def test_update_of_duplicated_id_names_both_rows(make_store):
-    headers = schema.header_labels("customers", "zh")
-    row = ["C-000001", "Acme"] + [""] * (len(headers) - 2)
-    store = make_store("zh", raw=_hand_kept(headers, [row, list(row)]))
-    changes = ChangeSet("bob@example.com", at=AT)
-    changes.update("customers", "C-000001", "region", None, "上海")
-    with pytest.raises(DuplicateIdError) as caught:
-        store.save(changes)
-    assert caught.value.rows == [2, 3]
-
-
-def test_a_duplicated_id_among_other_rows_is_named_by_its_rows_in_the_whole_tab(make_store):
+def test_update_of_duplicated_id_names_both_rows_as_numbered_in_the_whole_tab(make_store):
     headers = schema.header_labels("customers", "zh")
 
     def row(cid: str, name: str) -> list[str]:
