@@ -100,6 +100,11 @@ def read(field: schema.Field, text: Any) -> Reading:
     return Reading(None if problem else value, problem, original)
 
 
+def is_plain_text(field: schema.Field) -> bool:
+    """True if reading a text cell of this field just strips it (IDs, names, notes): nothing to check."""
+    return field.type in _TEXT_KINDS or field.type not in _READERS
+
+
 def write(field: schema.Field, value: Any, lang: str) -> str:
     """Format a typed value as the cell text this field stores (text the user typed is kept as is)."""
     if _is_missing(value):

@@ -148,6 +148,8 @@ _DTYPES = {schema.MONEY: "float64", schema.INT: "Int64", schema.DATE: "datetime6
 def _typed_column(f: schema.Field, texts: list[str], table: str, headers_label: str,
                   row_numbers: list[int], issues: list[CellIssue]):
     """Read one column's texts into typed values, collecting what could not be read."""
+    if cells.is_plain_text(f) and all(isinstance(text, str) for text in texts):
+        return pd.Series([text.strip() for text in texts], dtype="object")
     values = []
     readings: dict[str, cells.Reading] = {}  # most columns repeat a few texts; read each once
     for text, row in zip(texts, row_numbers):

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
-from lib import register
+from lib import cells, register, schema
 from lib.register import lookup, per_register, read_register
 from tests.data.registers import small_register
 
@@ -56,3 +58,10 @@ def test_lookup_keeps_the_keys_order_and_index():
     found = lookup(values, keys)
     assert found.index.tolist() == [10, 11, 12, 13]
     assert found.tolist()[0::2] == ["Beta", "Acme"] and found.iloc[[1, 3]].isna().all()
+
+
+@given(st.lists(st.text(), max_size=20))
+def test_a_plain_text_column_reads_as_each_cell_would_on_its_own(texts):
+    for f in (schema.CUSTOMERS.field("customer_id"), schema.CUSTOMERS.field("name")):
+        column = register._typed_column(f, texts, "customers", f.label("en"), list(range(2, len(texts) + 2)), [])
+        assert column.tolist() == [cells.read(f, text).value or "" for text in texts]
