@@ -60,7 +60,9 @@ def _month_tip(lang: str) -> alt.Tooltip:
 def _inline(frame: pd.DataFrame) -> alt.InlineData:
     """The frame's rows as inline values, times as ISO text and NaN as null.
 
-    Cheaper than letting altair convert the DataFrame, which costs more than building the chart.
+    Cheaper than letting altair convert the DataFrame, which costs more than building the chart. The
+    rows are a tuple: altair copies a chart at every `.mark_*()` and `.encode()`, lists deeply, tuples
+    not at all (the spec still lists every row).
     """
     columns = []
     for name in frame.columns:
@@ -72,7 +74,7 @@ def _inline(frame: pd.DataFrame) -> alt.InlineData:
         else:
             columns.append(column.tolist())
     names = list(frame.columns)
-    return alt.InlineData(values=[dict(zip(names, row)) for row in zip(*columns)])
+    return alt.InlineData(values=tuple(dict(zip(names, row)) for row in zip(*columns)))
 
 
 def _chart(data: pd.DataFrame, key: str, lang: str, subtitle: str | None = None) -> alt.Chart:

@@ -329,9 +329,16 @@ def scope(reg: Register, start: date, end: date, today: date | datetime, filters
     """
     filters = filters or Filters()
     now = as_moment(today)
-    prepared = reg.derived(("kpis.prepared", now.date()), lambda: prepare(reg, now.date()))
     return reg.derived(("kpis.scope", start, end, now.date(), filters),
-                lambda: Scope(reg, start, end, now, filters, prepared))
+                       lambda: Scope(reg, start, end, now, filters, prepared(reg, now.date())))
+
+
+def prepared(reg: Register, today: date) -> Prepared:
+    """The register reduced to the charts' inputs, once per register object and day.
+
+    lib.ui asks for it right after loading a register, so the charts page finds it ready.
+    """
+    return reg.derived(("kpis.prepared", today), lambda: prepare(reg, today))
 
 
 def filter_register(reg: Register, period_start: date, period_end: date, owner: Iterable[str] | str | None = None,

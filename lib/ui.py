@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import streamlit as st
 
-from lib import audit, auth, customers, demo
+from lib import audit, auth, customers, demo, kpis
 from lib.errors import RegisterError, StoreUnavailable
 from lib.i18n import browser_lang, t
 from lib.register import Register, missing_id_changes, read_register
@@ -102,7 +102,8 @@ def _cache_key(config: dict) -> str:
 
 @st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False)
 def _load(_store: Store, key: str, _patient: bool = True) -> Register:
-    """Read the register (`_patient`: retry quota and server errors; else one attempt) and fill missing IDs."""
+    """Read the register (`_patient`: retry quota and server errors; else one attempt), fill missing IDs
+    and prepare the charts' aggregates."""
     reg = read_register(_store.load(patient=_patient))
     fill = missing_id_changes(reg, now())
     if fill:  # rows added by hand without an ID get one, audited, before anyone works on them
@@ -111,6 +112,7 @@ def _load(_store: Store, key: str, _patient: bool = True) -> Register:
             reg = read_register(_store.load(patient=_patient))
         except RegisterError:
             pass  # someone is editing those rows right now; the next refresh tries again
+    kpis.prepared(reg, now().date())   # the charts' aggregates, built with the register rather than on a page view
     return reg
 
 

@@ -74,7 +74,7 @@ def mark_types(spec: dict) -> list[str]:
 def rows(spec: dict, layer: int = 0) -> list[dict]:
     """The data the given layer draws (its own, else the chart's; named or inline)."""
     data = layers(spec)[layer].get("data") or spec["data"]
-    return data["values"] if "values" in data else spec["datasets"][data["name"]]
+    return list(data["values"] if "values" in data else spec["datasets"][data["name"]])
 
 
 def as_plotted(frame: pd.DataFrame) -> list[dict]:

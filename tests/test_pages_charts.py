@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from lib import charts, schema
+from lib import charts, kpis, schema
 from lib.i18n import t
 from lib.store.base import RawRegister, RawTab
 
@@ -30,6 +30,18 @@ def manager_page(app_test):
     at = app_test(PAGE, role="manager", email="boss@example.com")
     at.run()
     return at
+
+
+def test_the_charts_aggregates_are_prepared_with_the_register_not_on_the_page(app_test, monkeypatch):
+    prepared = []
+    real_prepare = kpis.prepare
+    monkeypatch.setattr(kpis, "prepare", lambda reg, today: prepared.append(today) or real_prepare(reg, today))
+    at = app_test(role="manager", email="boss@example.com")
+    at.run()                       # the home page: the register is loaded, and with it the charts' inputs
+    assert len(prepared) == 1
+    at.switch_page(PAGE).run()
+    assert not at.exception and len(at.get("vega_lite_chart")) == len(charts.CHARTS)
+    assert len(prepared) == 1      # the charts page found them ready
 
 
 def test_manager_sees_kpi_tiles_and_every_chart(manager_page):
