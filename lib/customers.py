@@ -352,8 +352,7 @@ def add_contact(store: Store, reg: Register, user: User, customer_id: str, value
     person = read_values("contacts", values, CONTACT_FIELDS)
     if not person.get("name"):
         raise _required("contacts", "name")
-    contacts = reg.frame("contacts")
-    primaries = contacts.loc[(contacts["customer_id"] == customer_id) & contacts["is_primary"], "contact_id"].tolist()
+    primaries = _primary_contacts(reg, customer_id)
     primary = bool(person.get("is_primary")) or not primaries
     contact_id = reg.new_ids("contacts")[0]
 
@@ -368,6 +367,12 @@ def add_contact(store: Store, reg: Register, user: User, customer_id: str, value
     return contact_id
 
 
+def _primary_contacts(reg: Register, customer_id: str) -> list[str]:
+    """IDs of the contacts marked primary for this customer (normally one)."""
+    contacts = reg.frame("contacts")
+    return contacts.loc[(contacts["customer_id"] == customer_id) & contacts["is_primary"], "contact_id"].tolist()
+
+
 def make_primary(store: Store, reg: Register, user: User, contact_id: str, lang: str = "zh",
                  now: datetime | None = None) -> ChangeSet:
     """Make a contact its customer's primary contact (the old primary loses the flag in the same save)."""
@@ -375,8 +380,7 @@ def make_primary(store: Store, reg: Register, user: User, contact_id: str, lang:
     person = record(reg, "contacts", contact_id, lang)
     if person["is_primary"]:
         raise ValidationError("这位联系人已经是主要联系人。", "This contact is already the primary contact.")
-    contacts = reg.frame("contacts")
-    others = contacts.loc[(contacts["customer_id"] == person["customer_id"]) & contacts["is_primary"], "contact_id"]
+    others = _primary_contacts(reg, person["customer_id"])
 
     def build(cs: ChangeSet, old) -> None:
         cs.update("contacts", contact_id, "is_primary", False, True)
